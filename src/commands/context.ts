@@ -1,0 +1,21 @@
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { createLogger, type Logger } from '../io/logger.js';
+
+/** Options every command takes. */
+export type CommonOptions = { config?: string; json?: boolean; verbose?: boolean };
+
+/** Where a command prints; tests pass their own. */
+export type Output = { out(text: string): void; err(text: string): void };
+
+export const processOutput: Output = {
+  out: (t) => process.stdout.write(`${t}\n`),
+  err: (t) => process.stderr.write(`${t}\n`),
+};
+
+/** Loads config and a stderr logger for a one-shot command (warnings only unless --verbose). */
+export function commandContext(opts: CommonOptions, requirePin = true): { config: Config & { file: string }; log: Logger } {
+  const config = loadConfig(opts.config, process.env, { requirePin });
+  const log = createLogger(opts.verbose ? config.log.level : 'warn', 'stderr');
+  return { config, log };
+}

@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { compilePattern, isHiddenOrPartial } from '../core/select-files.js';
+import { redactConfig } from '../config/load.js';
+import { describeError, HostKeyMismatchError } from '../errors.js';
+import { SftpSource } from '../io/sftp-source.js';
+import { commandContext, type CommonOptions, type Output } from './context.js';
+
+type Check = { name: string; ok: boolean; detail: string };
+
+/**
+ * `doctor`: checks the config, the server's host key against the pin, login, the folders
+ * on the server and the local folders. Without a pin it shows the offered fingerprint and
+ * sends no credentials.
+ */
+export async function doctorCommand(opts: CommonOptions, output: Output): Promise<number> {
+  const checks: Check[] = [];
+  const add = (name: string, ok: boolean, detail: string) => {
+    checks.push({ name, ok, detail });
+    if (!opts.json) output.out(`${ok ? 'ok  ' : 'FAIL'} ${name}: ${detail}`);
+  };
+  const { config } = commandContext(opts, false);
+  add('config', true, `${config.file} is valid`);
+  const s = config.sftp;
+
+  try {
+    const probe = await SftpSource.probeHostKey(s);
+    const pinned = s.hostKeyFingerprint;
+    if (!pinned) {
+      add('host key', false, `server offers ${probe.fingerprint} (${probe.keyType}); not pinned: check it with the server's administrator, then set sftp.hostKeyFingerprint`);
+    } else if (probe.fingerprint.replace(/=+$/, '') === pinned.replace(/=+$/, '')) {
+      add('host key', true, `server offers ${probe.fingerprint} (${probe.keyType}), matching the pin`);
+    } else {
+      add('host key', false, `server offers ${probe.fingerprint} (${probe.keyType}), but config pins ${pinned}`);
+    }
+  } catch (err) {
+    add('connect', false, describeError(err));
+  }
+
+  if (checks.every((c) => c.ok)) {
+    let source: SftpSource | undefined;
+    try {
+      source = await SftpSource.connect(s);
+      add('login', true, `${s.username}@${s.host}:${s.port}`);
+      const entries = await source.list(s.remoteDir);
+      const matches = compilePattern(s.pattern);
+      const matching = entries.filter((e) => e.isFile && !isHiddenOrPartial(e.name) && matches(e.name)).length;
+      add('remoteDir', true, `${s.remoteDir}: ${entries.length} entries, ${matching} matching ${s.pattern}`);
+      const dirs = s.afterIngest === 'move' ? [s.processedDir, s.errorDir] : [s.errorDir];
+      for (const dir of dirs) {
+        try {
+          await source.ensureDir(dir);
+          await source.checkWritable(dir);
+          add(dir === s.errorDir ? 'errorDir' : 'processedDir', true, `${dir} exists and is writable`);
+        } catch (err) {
+          add(dir === s.errorDir ? 'errorDir' : 'processedDir', false, `${dir}: ${describeError(err)}`);
+        }
+      }
+    } catch (err) {
+      add(err instanceof HostKeyMismatchError ? 'host key' : 'sftp', false, describeError(err));
+    } finally {
+      await source?.close();
+    }
+  }
+
+  for (const [name, dir] of [['database folder', path.dirname(path.resolve(config.database.path))], ['export folder', path.resolve(config.export.dir)]] as const) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.accessSync(dir, fs.constants.W_OK);
+      add(name, true, `${dir} is writable`);
+    } catch (err) {
+      add(name, false, `${dir}: ${describeError(err)}`);
+    }
+  }
+  const ok = checks.every((c) => c.ok);
+  if (opts.json) output.out(JSON.stringify({ ok, checks, config: redactConfig(config) }, null, 2));
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,36 @@
+import type { ExportSummary } from '../pipeline/export-run.js';
+import type { IngestSummary } from '../pipeline/ingest-run.js';
+
+/** The human summary `ingest` prints. */
+export function formatIngestSummary(s: IngestSummary): string {
+  const lines = [
+    `ingest: ${s.listed} entries listed, ${s.fetched} files fetched in ${s.seconds.toFixed(2)} s` +
+      (s.young ? `, ${s.young} too young (next poll)` : '') +
+      (s.deferred ? `, ${s.deferred} deferred (maxFilesPerPoll)` : '') +
+      (s.alreadyProcessed ? `, ${s.alreadyProcessed} already ingested (finished now)` : ''),
+    `  new events: ${Object.entries(s.newEvents).map(([t, n]) => `${t} ${n}`).join(', ')}`,
+    `  duplicates ${s.duplicates}, conflicts ${s.conflicts}, other-type events ${s.otherEvents}`,
+    `  files finished: moved ${s.finished.moved}, deleted ${s.finished.deleted}, kept ${s.finished.kept}`,
+  ];
+  if (s.quarantined.length) {
+    lines.push(`  quarantined ${s.quarantined.length}:`);
+    for (const q of s.quarantined) lines.push(`    ${q.file}: ${q.reason}: ${q.detail}`);
+  } else lines.push('  quarantined 0');
+  if (s.waiting.length) {
+    lines.push(`  waiting ${s.waiting.length} (unreadable but young; retried on the next poll):`);
+    for (const w of s.waiting) lines.push(`    ${w.file}: ${w.detail}`);
+  }
+  for (const e of s.fetchErrors) lines.push(`  could not fetch ${e.file}: ${e.error}`);
+  for (const e of s.finishErrors) lines.push(`  could not move/delete ${e.file}: ${e.error} (retried on the next poll)`);
+  if (s.stoppedEarly) lines.push(`  stopped early: ${s.stoppedEarly}`);
+  return lines.join('\n');
+}
+
+/** The human summary `export` prints. */
+export function formatExportSummary(s: ExportSummary): string {
+  const lines = [`export: ${s.days.length} day(s), ${s.files.length} file(s) written in ${s.seconds.toFixed(2)} s`];
+  for (const f of s.files) lines.push(`  ${f.path}  ${f.rows} rows`);
+  for (const f of s.failures) lines.push(`  FAILED ${f.path}: ${f.error}`);
+  lines.push(`  manifest: ${s.manifest}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,119 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { posix } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { configSchema, type Config } from './schema.js';
+
+/** The default config shipped in `config/`, used when neither --config nor WEBIO_REPORTS_CONFIG is given. */
+export const DEFAULT_CONFIG_PATH = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'config',
+  'default.json',
+);
+
+/** Which file to read: the flag, else the environment, else the shipped default. */
+export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return flag ?? (env.WEBIO_REPORTS_CONFIG || DEFAULT_CONFIG_PATH);
+}
+
+/** Reads and parses the JSON file; does not validate. */
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      code === 'ENOENT' ? `config file ${file} does not exist` : `cannot read config file ${file} (${code ?? String(err)})`,
+      { cause: err },
+    );
+  }
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
+  } catch (err) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Validates raw config plus secrets from the environment, and reports every problem
+ * at once by key path.
+ */
+export function validateConfig(
+  raw: unknown,
+  env: NodeJS.ProcessEnv,
+  source: string,
+  options: { requirePin?: boolean } = {},
+): Config {
+  const withEnv = applyEnv(raw, env);
+  const result = configSchema.safeParse(withEnv);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const key = issue.path.length ? issue.path.join('.') : '(root)';
+      return `  ${key}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid config ${source}:\n${lines.join('\n')}`);
+  }
+  const c = result.data;
+  const problems: string[] = [];
+  if (!c.sftp.password && !c.sftp.privateKeyPath) {
+    problems.push('  sftp: give a password (or env SFTP_PASSWORD) or a privateKeyPath (or env SFTP_PRIVATE_KEY_PATH)');
+  }
+  if (options.requirePin !== false && !c.sftp.hostKeyFingerprint) {
+    problems.push(
+      '  sftp.hostKeyFingerprint: required; run `webio-reports doctor` to see the fingerprint the server offers, check it with its administrator, and pin it',
+    );
+  }
+  const processedDir = c.sftp.processedDir ?? posix.join(c.sftp.remoteDir, 'processed');
+  const errorDir = c.sftp.errorDir ?? posix.join(c.sftp.remoteDir, 'error');
+  if (c.sftp.afterIngest === 'move' && posix.normalize(processedDir) === posix.normalize(c.sftp.remoteDir)) {
+    problems.push('  sftp.processedDir: must differ from sftp.remoteDir');
+  }
+  if (posix.normalize(errorDir) === posix.normalize(c.sftp.remoteDir)) {
+    problems.push('  sftp.errorDir: must differ from sftp.remoteDir');
+  }
+  if (problems.length) throw new ConfigError(`invalid config ${source}:\n${problems.join('\n')}`);
+  return {
+    ...c,
+    sftp: { ...c.sftp, processedDir, errorDir },
+    schedule: { ...c.schedule, timezone: c.schedule.timezone ?? c.export.timezone },
+  };
+}
+
+/** Loads the config for a command: file (flag, env or default), env secrets, validation. */
+export function loadConfig(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { requirePin?: boolean } = {},
+): Config & { file: string } {
+  const file = resolveConfigPath(flag, env);
+  const config = validateConfig(readConfigFile(file), env, file, options);
+  return { ...config, file };
+}
+
+function applyEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const obj = raw as Record<string, unknown>;
+  const sftpIn = obj.sftp;
+  if (sftpIn !== undefined && (typeof sftpIn !== 'object' || sftpIn === null || Array.isArray(sftpIn))) return raw;
+  const sftp: Record<string, unknown> = { ...(sftpIn as Record<string, unknown> | undefined) };
+  if (env.SFTP_PASSWORD) sftp.password = env.SFTP_PASSWORD;
+  if (env.SFTP_PRIVATE_KEY_PATH) sftp.privateKeyPath = env.SFTP_PRIVATE_KEY_PATH;
+  if (env.SFTP_PASSPHRASE) sftp.passphrase = env.SFTP_PASSPHRASE;
+  return { ...obj, sftp };
+}
+
+/** The config with secrets masked, for logs and `doctor`. */
+export function redactConfig(config: Config): Config {
+  return {
+    ...config,
+    sftp: {
+      ...config.sftp,
+      password: config.sftp.password ? '***' : undefined,
+      passphrase: config.sftp.passphrase ? '***' : undefined,
+    },
+  };
+}

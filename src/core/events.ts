@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { parseWebioDate } from './days.js';
+
+/** The event types with typed tables; every other `type` is kept in the raw ledger only. */
+export const MESSAGE_TYPES = ['messageSend', 'inboundMessage', 'messageStatusUpdate'] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+export function isMessageType(type: string): type is MessageType {
+  return (MESSAGE_TYPES as readonly string[]).includes(type);
+}
+
+/** Ids and codes arrive as strings; numbers are tolerated and kept as their exact string form. */
+const idLike = z.union([
+  z.string(),
+  z
+    .number()
+    .refine(Number.isSafeInteger, { message: 'a number too large (or not whole) to keep exactly; send it as a string' })
+    .transform(String),
+]);
+const requiredId = idLike.pipe(z.string().trim().min(1, { message: 'must not be empty' }));
+/** Optional text fields: absent or null become "". */
+const optionalText = z
+  .union([z.string(), z.number().transform(String), z.null(), z.undefined()])
+  .transform((v) => v ?? '');
+const dateCreated = z
+  .string()
+  .refine((s) => parseWebioDate(s, 'UTC') !== undefined, {
+    message: 'must be a date like "2021-01-28 12:22:15.397"',
+  });
+
+const common = {
+  type: z.string(),
+  communicationActionId: requiredId,
+  conversationId: optionalText,
+  outboundChannelAddress: optionalText,
+  inboundChannelAddress: optionalText,
+  customerUID: optionalText,
+  dateCreated,
+};
+
+/** zod schemas per message type; unknown fields pass through untouched (the raw ledger keeps them). */
+export const eventSchemas = {
+  messageSend: z.looseObject({ ...common, body: optionalText, statusCode: optionalText }),
+  inboundMessage: z.looseObject({ ...common, body: optionalText }),
+  messageStatusUpdate: z.looseObject({ ...common, statusCode: requiredId }),
+} as const;
+
+/** A message event after validation, with fields normalised to strings. */
+export type ParsedMessage = {
+  type: MessageType;
+  communicationActionId: string;
+  conversationId: string;
+  outboundChannelAddress: string;
+  inboundChannelAddress: string;
+  customerUID: string;
+  body: string;
+  statusCode: string;
+  /** As Webio sent it. */
+  dateCreated: string;
+  /** dateCreated read in source.timezone. */
+  dateMs: number;
+};
+
+/** One event of a file: its canonical payload (for the ledger) and, for message types, its typed form. */
+export type ParsedEvent = {
+  type: string;
+  /** Canonical JSON (keys sorted): two payloads are the same event exactly when these match. */
+  payload: string;
+  message?: ParsedMessage;
+};

@@ -1,0 +1,80 @@
+/** Operational failures: each carries a stable `code`, a message that says how to fix it, and its cause. */
+export class AppError extends Error {
+  readonly code: string;
+  /** Process exit code the CLI uses for this error. */
+  readonly exitCode: number;
+
+  constructor(code: string, message: string, options: { cause?: unknown; exitCode?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = options.exitCode ?? 1;
+  }
+}
+
+/** The configuration is missing, unreadable or invalid. Exit code 2. */
+export class ConfigError extends AppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('CONFIG', message, { ...options, exitCode: 2 });
+  }
+}
+
+/** The SFTP server offered a host key whose fingerprint is not the pinned one. */
+export class HostKeyMismatchError extends AppError {
+  readonly offered: string;
+  constructor(offered: string, pinned: string | undefined) {
+    super(
+      'HOST_KEY_MISMATCH',
+      pinned
+        ? `host key mismatch: server offered ${offered}, config pins ${pinned}; if the server's key really changed, update sftp.hostKeyFingerprint (run \`webio-reports doctor\`)`
+        : `host key not pinned: server offered ${offered}; set sftp.hostKeyFingerprint to it after checking it with the server's administrator`,
+    );
+    this.offered = offered;
+  }
+}
+
+/** Connecting, authenticating or talking to the SFTP server failed; `stage` says where. */
+export class SftpError extends AppError {
+  readonly stage: string;
+  constructor(stage: string, message: string, options: { cause?: unknown } = {}) {
+    super('SFTP', `sftp ${stage}: ${message}`, options);
+    this.stage = stage;
+  }
+}
+
+/** Another process holds the store. */
+export class LockedError extends AppError {
+  readonly pid: number;
+  constructor(lockPath: string, pid: number) {
+    super(
+      'LOCKED',
+      `the store is in use by process ${pid} (lock file ${lockPath}); stop that process (e.g. \`pm2 stop webio-reports\`) or wait for it to finish`,
+    );
+    this.pid = pid;
+  }
+}
+
+/** Writing an export file failed; the previous file, if any, is left intact. */
+export class ExportWriteError extends AppError {
+  readonly path: string;
+  constructor(path: string, cause: unknown) {
+    super('EXPORT_WRITE', `could not write ${path}: ${describeError(cause)}`, { cause });
+    this.path = path;
+  }
+}
+
+/** One line that names an error and its cause chain, without a stack. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    const own = typeof code === 'string' && !err.message.includes(code) && !(err instanceof AppError)
+      ? `${err.message} (${code})`
+      : err.message;
+    if (err.cause !== undefined && !(err instanceof AppError && err.message.includes(describeError(err.cause)))) {
+      const inner = describeError(err.cause);
+      return inner && !own.includes(inner) ? `${own}: ${inner}` : own;
+    }
+    return own;
+  }
+  return String(err);
+}

@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { ExportWriteError } from '../errors.js';
+
+export type WrittenFile = { path: string; bytes: number; sha256: string };
+
+/**
+ * Writes a file atomically: into a temp name in the same folder, fsync, rename over the
+ * target. On any failure the temp file is removed and the previous file stays intact.
+ */
+export async function writeFileAtomic(target: string, chunks: AsyncIterable<string> | Iterable<string>): Promise<WrittenFile> {
+  const dir = path.dirname(target);
+  const tmp = path.join(dir, `.${path.basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    await fs.promises.mkdir(dir, { recursive: true });
+    handle = await fs.promises.open(tmp, 'w', 0o644);
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (!pendingBytes || !handle) return;
+      const buf = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      await handle.write(buf);
+    };
+    for await (const chunk of chunks) {
+      const buf = Buffer.from(chunk, 'utf8');
+      hash.update(buf);
+      bytes += buf.length;
+      pending.push(buf);
+      pendingBytes += buf.length;
+      if (pendingBytes >= 1 << 20) await flush();
+    }
+    await flush();
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fs.promises.rename(tmp, target);
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+    throw new ExportWriteError(target, err);
+  }
+  return { path: target, bytes, sha256: hash.digest('hex') };
+}

@@ -1,0 +1,294 @@
+import fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import SftpClient from 'ssh2-sftp-client';
+import type { SFTPWrapper, Stats } from 'ssh2';
+import type { RemoteEntry } from '../core/select-files.js';
+import { AppError, HostKeyMismatchError, SftpError, describeError } from '../errors.js';
+import type { Source } from '../pipeline/ports.js';
+
+export type SftpSettings = {
+  host: string;
+  port: number;
+  username: string;
+  password?: string | undefined;
+  privateKeyPath?: string | undefined;
+  passphrase?: string | undefined;
+  hostKeyFingerprint?: string | undefined;
+  connectTimeoutSeconds: number;
+  operationTimeoutSeconds: number;
+  keepaliveIntervalSeconds: number;
+};
+
+/** `SHA256:<base64 without padding>` of a raw host key, as `ssh-keygen -lf` prints it. */
+export function fingerprintOf(key: Buffer): string {
+  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** The key type named inside an SSH wire-format public key ("ssh-ed25519", ...). */
+export function keyTypeOf(key: Buffer): string {
+  if (key.length < 4) return 'unknown';
+  const len = key.readUInt32BE(0);
+  return len > 0 && len < 64 && key.length >= 4 + len ? key.subarray(4, 4 + len).toString('latin1') : 'unknown';
+}
+
+function samePin(a: string, b: string): boolean {
+  return a.replace(/=+$/, '') === b.replace(/=+$/, '');
+}
+
+/** Reads a private key file, refusing one that others can read (as ssh does). */
+function readPrivateKey(file: string): Buffer {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (err) {
+    throw new AppError('CONFIG', `cannot read private key ${file}: ${describeError(err)}`, { cause: err, exitCode: 2 });
+  }
+  if ((st.mode & 0o077) !== 0) {
+    throw new AppError(
+      'KEY_PERMISSIONS',
+      `private key ${file} is readable by other users (mode ${(st.mode & 0o777).toString(8)}); run \`chmod 600 ${file}\``,
+      { exitCode: 2 },
+    );
+  }
+  return fs.readFileSync(file);
+}
+
+const SFTP_STATUS: Record<number, string> = {
+  1: 'end of file',
+  2: 'no such file',
+  3: 'permission denied',
+  4: 'failure',
+  5: 'bad message',
+  6: 'no connection',
+  7: 'connection lost',
+  8: 'operation unsupported',
+};
+
+function sftpErrorText(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'number' && SFTP_STATUS[code]) {
+    const msg = (err as Error).message;
+    return msg && msg.toLowerCase() !== SFTP_STATUS[code] ? `${SFTP_STATUS[code]} (${msg})` : SFTP_STATUS[code];
+  }
+  return describeError(err);
+}
+
+/** An SFTP error with the server's status code preserved. */
+export class SftpOpError extends SftpError {
+  readonly status: number | string | undefined;
+  constructor(stage: string, path: string, cause: unknown) {
+    super(stage, `${path}: ${sftpErrorText(cause)}`, { cause });
+    const code = (cause as { code?: unknown }).code;
+    this.status = typeof code === 'number' || typeof code === 'string' ? code : undefined;
+  }
+}
+
+/** One SSH connection with many SFTP requests in flight; the real `Source`. */
+export class SftpSource implements Source {
+  private constructor(
+    private readonly client: SftpClient,
+    private readonly sftp: SFTPWrapper,
+    private readonly opTimeoutMs: number,
+    /** The fingerprint the server presented. */
+    readonly serverFingerprint: string,
+  ) {}
+
+  /**
+   * Connects and authenticates. The host key is checked against the pin before any
+   * credential is sent; a mismatch is a HostKeyMismatchError naming the offered key.
+   */
+  static async connect(s: SftpSettings): Promise<SftpSource> {
+    const client = new SftpClient('webio-reports');
+    let offered: string | undefined;
+    let offeredType = '';
+    const privateKey = s.privateKeyPath ? readPrivateKey(s.privateKeyPath) : undefined;
+    const pin = s.hostKeyFingerprint;
+    try {
+      await client.connect({
+        host: s.host,
+        port: s.port,
+        username: s.username,
+        password: s.password,
+        privateKey,
+        passphrase: s.passphrase,
+        readyTimeout: s.connectTimeoutSeconds * 1000,
+        keepaliveInterval: s.keepaliveIntervalSeconds * 1000,
+        keepaliveCountMax: 3,
+        hostVerifier: (key: Buffer) => {
+          offered = fingerprintOf(key);
+          offeredType = keyTypeOf(key);
+          return pin !== undefined && samePin(offered, pin);
+        },
+      });
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      if (offered !== undefined && (pin === undefined || !samePin(offered, pin))) {
+        const mismatch = new HostKeyMismatchError(`${offered} (${offeredType})`, pin);
+        throw mismatch;
+      }
+      throw classifyConnectError(err, s);
+    }
+    const ssh = (client as unknown as { client: { setNoDelay?: (v: boolean) => void } }).client;
+    // Without TCP_NODELAY, Nagle plus delayed ACK stall every request by ~40 ms.
+    ssh.setNoDelay?.(true);
+    const sftp = (client as unknown as { sftp: SFTPWrapper }).sftp;
+    return new SftpSource(client, sftp, s.operationTimeoutSeconds * 1000, `${offered ?? 'unknown'}`);
+  }
+
+  /** Connects only far enough to learn the server's host key fingerprint; sends no credentials. */
+  static async probeHostKey(s: Pick<SftpSettings, 'host' | 'port' | 'connectTimeoutSeconds'>): Promise<{ fingerprint: string; keyType: string }> {
+    const client = new SftpClient('webio-reports-probe');
+    let found: { fingerprint: string; keyType: string } | undefined;
+    try {
+      await client.connect({
+        host: s.host,
+        port: s.port,
+        username: 'probe',
+        readyTimeout: s.connectTimeoutSeconds * 1000,
+        hostVerifier: (key: Buffer) => {
+          found = { fingerprint: fingerprintOf(key), keyType: keyTypeOf(key) };
+          return false;
+        },
+      });
+    } catch (err) {
+      if (found) return found;
+      throw classifyConnectError(err, { ...s, username: 'probe' });
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    throw new SftpError('connect', 'the server never showed a host key');
+  }
+
+  private op<T>(stage: string, path: string, run: (done: (err: unknown, value?: T) => void) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new SftpError(stage, `${path}: no answer from the server within ${this.opTimeoutMs / 1000} s`));
+      }, this.opTimeoutMs);
+      try {
+        run((err, value) => {
+          clearTimeout(timer);
+          if (err) reject(new SftpOpError(stage, path, err));
+          else resolve(value as T);
+        });
+      } catch (err) {
+        clearTimeout(timer);
+        reject(new SftpOpError(stage, path, err));
+      }
+    });
+  }
+
+  async list(dir: string): Promise<RemoteEntry[]> {
+    const items = await this.op<{ filename: string; attrs: Stats }[]>('list', dir, (done) =>
+      this.sftp.readdir(dir, (err, list) => done(err, list)),
+    );
+    return items.map((it) => ({
+      name: it.filename,
+      size: it.attrs.size,
+      mtimeMs: it.attrs.mtime * 1000,
+      isFile: (it.attrs.mode & 0o170000) === 0o100000,
+    }));
+  }
+
+  async read(path: string, size: number): Promise<Buffer> {
+    return this.readUpTo(path, size, true);
+  }
+
+  async readHead(path: string, bytes: number): Promise<Buffer> {
+    return this.readUpTo(path, bytes, false);
+  }
+
+  private async readUpTo(path: string, size: number, exact: boolean): Promise<Buffer> {
+    const handle = await this.op<Buffer>('open', path, (done) => this.sftp.open(path, 'r', (err, h) => done(err, h)));
+    try {
+      const buf = Buffer.allocUnsafe(size);
+      let got = 0;
+      while (got < size) {
+        const n = await this.op<number>('read', path, (done) =>
+          this.sftp.read(handle, buf, got, size - got, got, (err, bytesRead) => {
+            // ssh2 reports end of file as an error with code 1 (EOF) or as 0 bytes.
+            if (err && (err as { code?: unknown }).code === 1) done(undefined, 0);
+            else done(err, bytesRead);
+          }),
+        );
+        if (n === 0) break;
+        got += n;
+      }
+      if (exact && got < size) {
+        throw new SftpError('read', `${path}: file shrank from ${size} to ${got} bytes while being read`);
+      }
+      return got === size ? buf : buf.subarray(0, got);
+    } finally {
+      await this.op<void>('close', path, (done) => this.sftp.close(handle, (err) => done(err))).catch(() => undefined);
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    try {
+      // Plain SFTP rename: OpenSSH refuses when the target exists (posix-rename would overwrite).
+      await this.op<void>('rename', from, (done) => this.sftp.rename(from, to, (err) => done(err)));
+    } catch (err) {
+      if (await this.exists(to).catch(() => false)) {
+        throw Object.assign(new SftpError('rename', `${to} already exists`, { cause: err }), { status: 'EEXIST' });
+      }
+      throw err;
+    }
+  }
+
+  async remove(path: string): Promise<void> {
+    await this.op<void>('delete', path, (done) => this.sftp.unlink(path, (err) => done(err)));
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await this.op<Stats>('stat', path, (done) => this.sftp.stat(path, (err, st) => done(err, st)));
+      return true;
+    } catch (err) {
+      if (err instanceof SftpOpError && err.status === 2) return false;
+      throw err;
+    }
+  }
+
+  async ensureDir(path: string): Promise<void> {
+    const parts = path.split('/').filter(Boolean);
+    let cur = '';
+    for (const p of parts) {
+      cur += `/${p}`;
+      if (await this.exists(cur)) continue;
+      try {
+        await this.op<void>('mkdir', cur, (done) => this.sftp.mkdir(cur, (err) => done(err)));
+      } catch (err) {
+        if (!(await this.exists(cur).catch(() => false))) throw err;
+      }
+    }
+  }
+
+  /** Checks that a folder is writable by creating and removing a probe file. */
+  async checkWritable(dir: string): Promise<void> {
+    const probe = `${dir.replace(/\/$/, '')}/.webio-reports-probe-${process.pid}-${Date.now()}`;
+    const handle = await this.op<Buffer>('write', probe, (done) => this.sftp.open(probe, 'w', (err, h) => done(err, h)));
+    await this.op<void>('close', probe, (done) => this.sftp.close(handle, (err) => done(err)));
+    await this.remove(probe);
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}
+
+function classifyConnectError(err: unknown, s: Pick<SftpSettings, 'host' | 'port' | 'username'>): SftpError {
+  const text = describeError(err);
+  const where = `${s.username}@${s.host}:${s.port}`;
+  if (/authentication|All configured authentication methods failed/i.test(text)) {
+    return new SftpError('auth', `${where}: authentication failed; check sftp.username and the password or private key`, { cause: err });
+  }
+  if (/Timed out while waiting for handshake|ETIMEDOUT|timed out/i.test(text)) {
+    return new SftpError('connect', `${where}: no SSH handshake within the connect timeout (${text})`, { cause: err });
+  }
+  if (/ECONNREFUSED/.test(text)) {
+    return new SftpError('connect', `${where}: connection refused; is the SFTP server running and the port right?`, { cause: err });
+  }
+  if (/passphrase|Encrypted private key|Cannot parse privateKey/i.test(text)) {
+    return new SftpError('auth', `cannot use the private key: ${text}; check SFTP_PASSPHRASE`, { cause: err });
+  }
+  return new SftpError('connect', `${where}: ${text}`, { cause: err });
+}

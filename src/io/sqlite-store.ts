@@ -1,0 +1,465 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { classifyMessage, TABLE_OF, type TypedFields } from '../core/dedup.js';
+import { dayInZone, dayRange } from '../core/days.js';
+import type { ParsedMessage } from '../core/events.js';
+import { REPORTS, type Report, type ReportRow } from '../core/csv-rows.js';
+export { REPORTS, type Report };
+import type { BatchItem, FileCommit, IngestStore, KnownFile } from '../pipeline/ports.js';
+import type { ExportRecord, ExportStore, PageKey } from '../pipeline/export-run.js';
+import { migrations } from './migrations/index.js';
+
+type ExportRow = ReportRow;
+
+
+export type RunKind = 'ingest' | 'export';
+export type RunRecord = {
+  id: number;
+  kind: RunKind;
+  startedAt: number;
+  endedAt: number | null;
+  ok: boolean | null;
+  summary: unknown;
+  error: string | null;
+};
+
+
+export type StoreOptions = {
+  path: string;
+  busyTimeoutMs: number;
+  /** The zone whose calendar days the exports use; new rows mark their day to export again. */
+  exportTimeZone: string;
+  readonly?: boolean;
+};
+
+type TypedRow = TypedFields & { rowid: number };
+
+/**
+ * The SQLite store: the only module that sees SQL. WAL mode, synchronous=FULL (a commit is
+ * on disk before the pipeline moves the file away on the server), numbered migrations.
+ */
+export class SqliteStore implements IngestStore, ExportStore {
+  readonly db: Database.Database;
+  private readonly exportTimeZone: string;
+  private readonly stmts;
+
+  constructor(options: StoreOptions) {
+    this.exportTimeZone = options.exportTimeZone;
+    if (!options.readonly) fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+    this.db = new Database(options.path, {
+      timeout: options.busyTimeoutMs,
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+    });
+    if (!options.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('foreign_keys = ON');
+      this.migrate();
+    }
+    this.stmts = this.prepare();
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    for (const m of migrations) {
+      if (m.version <= current) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.pragma(`user_version = ${m.version}`);
+      }).immediate();
+    }
+  }
+
+  private prepare() {
+    const db = this.db;
+    const typedSelect = (table: string, where: string) =>
+      db.prepare<unknown[], TypedRow>(
+        `SELECT rowid, conversation_id AS conversationId, outbound_channel_address AS outboundChannelAddress,
+                inbound_channel_address AS inboundChannelAddress, customer_uid AS customerUID, body,
+                status_code AS statusCode, date_ms AS dateMs
+           FROM ${table} WHERE ${where}`,
+      );
+    const typedInsert = (table: string) =>
+      db.prepare(
+        `INSERT INTO ${table} (communication_action_id, conversation_id, outbound_channel_address,
+            inbound_channel_address, customer_uid, body, status_code, date_created, date_ms, raw_event_id)
+         VALUES (@communicationActionId, @conversationId, @outboundChannelAddress, @inboundChannelAddress,
+            @customerUID, @body, @statusCode, @dateCreated, @dateMs, @rawId)`,
+      );
+    return {
+      fileByIdentity: db.prepare<[string, number, number], KnownFile>(
+        `SELECT id, outcome, finish FROM files WHERE remote_path = ? AND size = ? AND mtime_ms = ?
+          ORDER BY id DESC LIMIT 1`,
+      ),
+      fileByHash: db.prepare<[string], KnownFile>(
+        `SELECT id, outcome, finish FROM files WHERE content_hash = ? ORDER BY id DESC LIMIT 1`,
+      ),
+      insertFile: db.prepare(
+        `INSERT INTO files (name, remote_path, size, mtime_ms, content_hash, outcome, ingested_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      updateFileCounts: db.prepare(
+        `UPDATE files SET events = ?, new_events = ?, duplicates = ?, conflicts = ? WHERE id = ?`,
+      ),
+      insertQuarantine: db.prepare(
+        `INSERT INTO quarantine (file_id, name, reason, detail, size, content, content_truncated, quarantined_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      setFinish: db.prepare(
+        `UPDATE files SET finish = ?, finished_path = ?, finish_error = ?, finished_at = ? WHERE id = ?`,
+      ),
+      insertRaw: db.prepare(
+        `INSERT INTO raw_events (payload_hash, type, communication_action_id, outcome, payload, file_id, received_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (payload_hash) DO NOTHING`,
+      ),
+      setRawOutcome: db.prepare(`UPDATE raw_events SET outcome = ? WHERE id = ?`),
+      select: {
+        sends: typedSelect('sends', 'communication_action_id = ?'),
+        inbound: typedSelect('inbound', 'communication_action_id = ?'),
+        statuses: typedSelect('statuses', 'communication_action_id = ? AND status_code = ?'),
+      },
+      insert: { sends: typedInsert('sends'), inbound: typedInsert('inbound'), statuses: typedInsert('statuses') },
+      addConflict: {
+        sends: db.prepare(`UPDATE sends SET conflicts = conflicts + 1 WHERE rowid = ?`),
+        inbound: db.prepare(`UPDATE inbound SET conflicts = conflicts + 1 WHERE rowid = ?`),
+        statuses: db.prepare(`UPDATE statuses SET conflicts = conflicts + 1 WHERE rowid = ?`),
+      },
+      sendDate: db.prepare<[string], { date_ms: number }>(
+        `SELECT date_ms FROM sends WHERE communication_action_id = ?`,
+      ),
+      markDirty: db.prepare(
+        `INSERT INTO dirty_days (day, marked_at) VALUES (?, ?)
+         ON CONFLICT (day) DO UPDATE SET marked_at = excluded.marked_at`,
+      ),
+    };
+  }
+
+  findFileByIdentity(remotePath: string, size: number, mtimeMs: number): KnownFile | undefined {
+    return this.stmts.fileByIdentity.get(remotePath, size, mtimeMs);
+  }
+
+  findFileByHash(contentHash: string): KnownFile | undefined {
+    return this.stmts.fileByHash.get(contentHash);
+  }
+
+  commitBatch(items: readonly BatchItem[], nowMs: number): FileCommit[] {
+    return this.db.transaction(() => items.map((item) => this.commitItem(item, nowMs))).immediate();
+  }
+
+  private commitItem(item: BatchItem, nowMs: number): FileCommit {
+    const f = item.file;
+    const outcome = item.kind === 'ingest' ? 'ingested' : 'quarantined';
+    const fileId = Number(
+      this.stmts.insertFile.run(f.name, f.remotePath, f.size, f.mtimeMs, f.contentHash, outcome, nowMs)
+        .lastInsertRowid,
+    );
+    const result: FileCommit = { fileId, newByType: {}, duplicates: 0, conflicts: 0, other: 0 };
+    if (item.kind === 'quarantine') {
+      this.stmts.insertQuarantine.run(
+        fileId,
+        f.name,
+        item.reason,
+        item.detail,
+        f.size,
+        Buffer.from(item.content),
+        item.truncated ? 1 : 0,
+        nowMs,
+      );
+      return result;
+    }
+    const dirty = new Set<number>();
+    for (const event of item.events) {
+      const hash = createHash('sha256').update(event.payload).digest('hex');
+      const m = event.message;
+      const ins = this.stmts.insertRaw.run(
+        hash,
+        event.type,
+        m?.communicationActionId ?? null,
+        m ? 'new' : 'other',
+        event.payload,
+        fileId,
+        nowMs,
+      );
+      if (ins.changes === 0) {
+        result.duplicates++;
+        continue;
+      }
+      if (!m) {
+        result.other++;
+        continue;
+      }
+      const rawId = Number(ins.lastInsertRowid);
+      const kind = this.storeMessage(m, rawId, dirty);
+      if (kind === 'new') result.newByType[m.type] = (result.newByType[m.type] ?? 0) + 1;
+      else {
+        this.stmts.setRawOutcome.run(kind, rawId);
+        if (kind === 'duplicate') result.duplicates++;
+        else result.conflicts++;
+      }
+    }
+    for (const ms of dirty) this.stmts.markDirty.run(dayInZone(ms, this.exportTimeZone), nowMs);
+    this.stmts.updateFileCounts.run(
+      item.events.length,
+      Object.values(result.newByType).reduce((a, b) => a + b, 0),
+      result.duplicates,
+      result.conflicts,
+      fileId,
+    );
+    return result;
+  }
+
+  private storeMessage(m: ParsedMessage, rawId: number, dirty: Set<number>): 'new' | 'duplicate' | 'conflict' {
+    const table = TABLE_OF[m.type];
+    const stored =
+      table === 'statuses'
+        ? this.stmts.select.statuses.get(m.communicationActionId, m.statusCode)
+        : this.stmts.select[table].get(m.communicationActionId);
+    const kind = classifyMessage(stored, m);
+    if (kind === 'new') {
+      this.stmts.insert[table].run({ ...m, rawId });
+      dirty.add(m.dateMs);
+      // A status changes its send's latest outcome, and the send may sit on an older day.
+      if (table === 'statuses') {
+        const send = this.stmts.sendDate.get(m.communicationActionId);
+        if (send) dirty.add(send.date_ms);
+      }
+    } else if (kind === 'conflict' && stored) {
+      this.stmts.addConflict[table].run(stored.rowid);
+    }
+    return kind;
+  }
+
+  setFinish(
+    fileId: number,
+    finish: KnownFile['finish'],
+    finishedPath: string | null,
+    error: string | null,
+    nowMs: number,
+  ): void {
+    this.stmts.setFinish.run(finish, finishedPath, error, nowMs, fileId);
+  }
+
+  // ---- runs ---------------------------------------------------------------------------
+
+  /** Records the start of a poll or export. */
+  startRun(kind: RunKind, nowMs: number): number {
+    return Number(
+      this.db.prepare(`INSERT INTO runs (kind, started_at) VALUES (?, ?)`).run(kind, nowMs).lastInsertRowid,
+    );
+  }
+
+  /** Records how a poll or export ended. */
+  endRun(id: number, ok: boolean, summary: unknown, error: string | null, nowMs: number): void {
+    this.db
+      .prepare(`UPDATE runs SET ended_at = ?, ok = ?, summary = ?, error = ? WHERE id = ?`)
+      .run(nowMs, ok ? 1 : 0, JSON.stringify(summary ?? null), error, id);
+  }
+
+  /** The latest run of a kind, optionally only successful ones. */
+  lastRun(kind: RunKind, onlyOk = false): RunRecord | undefined {
+    const row = this.db
+      .prepare<[string], { id: number; kind: RunKind; started_at: number; ended_at: number | null; ok: number | null; summary: string | null; error: string | null }>(
+        `SELECT * FROM runs WHERE kind = ? ${onlyOk ? 'AND ok = 1' : 'AND ended_at IS NOT NULL'} ORDER BY id DESC LIMIT 1`,
+      )
+      .get(kind);
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      kind: row.kind,
+      startedAt: row.started_at,
+      endedAt: row.ended_at,
+      ok: row.ok === null ? null : row.ok === 1,
+      summary: row.summary ? (JSON.parse(row.summary) as unknown) : null,
+      error: row.error,
+    };
+  }
+
+  /** The latest failed run of any kind. */
+  lastError(): { kind: RunKind; at: number; error: string } | undefined {
+    const row = this.db
+      .prepare<[], { kind: RunKind; ended_at: number; error: string }>(
+        `SELECT kind, ended_at, error FROM runs WHERE ok = 0 ORDER BY id DESC LIMIT 1`,
+      )
+      .get();
+    return row ? { kind: row.kind, at: row.ended_at, error: row.error } : undefined;
+  }
+
+  // ---- status -------------------------------------------------------------------------
+
+  /** Rows per typed table and raw events per type. */
+  counts(): { typed: Record<Report, number>; rawByType: Record<string, number>; conflicts: number } {
+    const typed = {} as Record<Report, number>;
+    let conflicts = 0;
+    for (const r of REPORTS) {
+      const row = this.db
+        .prepare<[], { n: number; c: number | null }>(`SELECT count(*) AS n, sum(conflicts) AS c FROM ${r}`)
+        .get();
+      typed[r] = row?.n ?? 0;
+      conflicts += row?.c ?? 0;
+    }
+    const rawByType: Record<string, number> = {};
+    for (const row of this.db
+      .prepare<[], { type: string; n: number }>(`SELECT type, count(*) AS n FROM raw_events GROUP BY type ORDER BY type`)
+      .all()) {
+      rawByType[row.type] = row.n;
+    }
+    return { typed, rawByType, conflicts };
+  }
+
+  /** Rows of each report on one calendar day in the export zone. */
+  countDay(day: string): Record<Report, number> {
+    const { startMs, endMs } = dayRange(day, this.exportTimeZone);
+    const out = {} as Record<Report, number>;
+    for (const r of REPORTS) {
+      out[r] =
+        this.db
+          .prepare<[number, number], { n: number }>(`SELECT count(*) AS n FROM ${r} WHERE date_ms >= ? AND date_ms < ?`)
+          .get(startMs, endMs)?.n ?? 0;
+    }
+    return out;
+  }
+
+  /** The newest dateCreated in the store, if any. */
+  latestEventMs(): number | undefined {
+    const row = this.db
+      .prepare<[], { m: number | null }>(
+        `SELECT max(m) AS m FROM (SELECT max(date_ms) AS m FROM sends UNION ALL SELECT max(date_ms) FROM inbound
+           UNION ALL SELECT max(date_ms) FROM statuses)`,
+      )
+      .get();
+    return row?.m ?? undefined;
+  }
+
+  /** When a file last arrived, whatever became of it. */
+  lastFileAt(): number | undefined {
+    return this.db.prepare<[], { m: number | null }>(`SELECT max(ingested_at) AS m FROM files`).get()?.m ?? undefined;
+  }
+
+  /** Quarantined files, newest first. */
+  quarantined(limit: number): { total: number; items: { name: string; reason: string; detail: string; at: number; movedTo: string | null }[] } {
+    const total = this.db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM quarantine`).get()?.n ?? 0;
+    const items = this.db
+      .prepare<[number], { name: string; reason: string; detail: string; at: number; movedTo: string | null }>(
+        `SELECT q.name, q.reason, q.detail, q.quarantined_at AS at, f.finished_path AS movedTo
+           FROM quarantine q JOIN files f ON f.id = q.file_id ORDER BY q.id DESC LIMIT ?`,
+      )
+      .all(limit);
+    return { total, items };
+  }
+
+  /** Files whose move/delete failed and is retried on every poll. */
+  unfinishedFiles(): { name: string; finish: string; error: string | null }[] {
+    return this.db
+      .prepare<[], { name: string; finish: string; error: string | null }>(
+        `SELECT name, finish, finish_error AS error FROM files WHERE finish IN ('pending', 'failed') ORDER BY id`,
+      )
+      .all();
+  }
+
+  // ---- export -------------------------------------------------------------------------
+
+  /** Days marked as changed since they were last exported, oldest first. */
+  dirtyDays(): string[] {
+    return this.db
+      .prepare<[], { day: string }>(`SELECT day FROM dirty_days ORDER BY day`)
+      .all()
+      .map((r) => r.day);
+  }
+
+  /** Clears a day's mark unless it was marked again after `exportStartedMs`. */
+  clearDirty(day: string, exportStartedMs: number): void {
+    this.db.prepare(`DELETE FROM dirty_days WHERE day = ? AND marked_at <= ?`).run(day, exportStartedMs);
+  }
+
+  /** Marks a day to be exported again (after a failed write). */
+  markDirty(day: string, nowMs: number): void {
+    this.stmts.markDirty.run(day, nowMs);
+  }
+
+  /**
+   * One page of a report's rows in [startMs, endMs), ordered by dateCreated then id (then
+   * status code), starting after `after`.
+   */
+  pageRows(report: Report, startMs: number, endMs: number, after: PageKey | undefined, limit: number): ExportRow[] {
+    const key = after ?? { dateMs: startMs - 1, id: '', code: '' };
+    if (report === 'statuses') {
+      return this.pageStatuses.all(startMs, endMs, key.dateMs, key.id, key.code, limit);
+    }
+    return (report === 'sends' ? this.pageSends : this.pageInbound).all(startMs, endMs, key.dateMs, key.id, limit);
+  }
+
+  private pageSendsStmt: Database.Statement<unknown[], ExportRow> | undefined;
+  private get pageSends(): Database.Statement<unknown[], ExportRow> {
+    this.pageSendsStmt ??= this.db.prepare<unknown[], ExportRow>(
+      `SELECT s.communication_action_id, s.conversation_id, s.date_ms, s.outbound_channel_address,
+              s.inbound_channel_address, s.customer_uid, s.body, s.status_code,
+              st.status_code AS latest_status_code, st.date_ms AS latest_status_ms
+         FROM sends s
+         LEFT JOIN statuses st ON st.rowid = (
+           SELECT rowid FROM statuses x WHERE x.communication_action_id = s.communication_action_id
+            ORDER BY x.date_ms DESC, x.status_code DESC LIMIT 1)
+        WHERE s.date_ms >= ? AND s.date_ms < ? AND (s.date_ms, s.communication_action_id) > (?, ?)
+        ORDER BY s.date_ms, s.communication_action_id LIMIT ?`,
+    );
+    return this.pageSendsStmt;
+  }
+
+  private pageInboundStmt: Database.Statement<unknown[], ExportRow> | undefined;
+  private get pageInbound(): Database.Statement<unknown[], ExportRow> {
+    this.pageInboundStmt ??= this.db.prepare<unknown[], ExportRow>(
+      `SELECT communication_action_id, conversation_id, date_ms, outbound_channel_address,
+              inbound_channel_address, customer_uid, body, status_code,
+              NULL AS latest_status_code, NULL AS latest_status_ms
+         FROM inbound
+        WHERE date_ms >= ? AND date_ms < ? AND (date_ms, communication_action_id) > (?, ?)
+        ORDER BY date_ms, communication_action_id LIMIT ?`,
+    );
+    return this.pageInboundStmt;
+  }
+
+  private pageStatusesStmt: Database.Statement<unknown[], ExportRow> | undefined;
+  private get pageStatuses(): Database.Statement<unknown[], ExportRow> {
+    this.pageStatusesStmt ??= this.db.prepare<unknown[], ExportRow>(
+      `SELECT communication_action_id, conversation_id, date_ms, outbound_channel_address,
+              inbound_channel_address, customer_uid, body, status_code,
+              NULL AS latest_status_code, NULL AS latest_status_ms
+         FROM statuses
+        WHERE date_ms >= ? AND date_ms < ? AND (date_ms, communication_action_id, status_code) > (?, ?, ?)
+        ORDER BY date_ms, communication_action_id, status_code LIMIT ?`,
+    );
+    return this.pageStatusesStmt;
+  }
+
+  /** Records a written export file. */
+  recordExport(rec: ExportRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO exports (report, day, path, rows, bytes, sha256, exported_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (report, day) DO UPDATE SET path = excluded.path, rows = excluded.rows,
+           bytes = excluded.bytes, sha256 = excluded.sha256, exported_at = excluded.exported_at`,
+      )
+      .run(rec.report, rec.day, rec.path, rec.rows, rec.bytes, rec.sha256, rec.exportedAt);
+  }
+
+  /** Every export file recorded, by report then day. */
+  exportRecords(): ExportRecord[] {
+    return this.db
+      .prepare<[], { report: Report; day: string; path: string; rows: number; bytes: number; sha256: string; exported_at: number }>(
+        `SELECT * FROM exports ORDER BY report, day`,
+      )
+      .all()
+      .map((r) => ({ report: r.report, day: r.day, path: r.path, rows: r.rows, bytes: r.bytes, sha256: r.sha256, exportedAt: r.exported_at }));
+  }
+
+  /** `PRAGMA integrity_check`: "ok" when the file is sound. */
+  integrityCheck(): string {
+    return this.db.pragma('integrity_check', { simple: true }) as string;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

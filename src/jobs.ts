@@ -1,0 +1,112 @@
+import { mergeLabels } from './core/csv-rows.js';
+import type { Config } from './config/schema.js';
+import { describeError } from './errors.js';
+import { writeFileAtomic } from './io/csv-writer.js';
+import type { Logger } from './io/logger.js';
+import { StoreLock } from './io/lock.js';
+import { SftpSource } from './io/sftp-source.js';
+import { SqliteStore } from './io/sqlite-store.js';
+import { defaultExportDays, runExport, type ExportSummary } from './pipeline/export-run.js';
+import { runIngest, type IngestSummary } from './pipeline/ingest-run.js';
+
+/** An open store and the lock that guards it, released in reverse order. */
+export type StoreHandle = { store: SqliteStore; close(): void };
+
+/** Takes the store's lock, then opens (and migrates) the SQLite file. */
+export function openStore(config: Config): StoreHandle {
+  const lock = StoreLock.acquire(config.database.path);
+  let store: SqliteStore;
+  try {
+    store = new SqliteStore({
+      path: config.database.path,
+      busyTimeoutMs: config.database.busyTimeoutMs,
+      exportTimeZone: config.export.timezone,
+    });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  return {
+    store,
+    close() {
+      store.close();
+      lock.release();
+    },
+  };
+}
+
+/** One poll against the configured server, recorded in the store's run history. */
+export async function ingestOnce(
+  config: Config,
+  store: SqliteStore,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<IngestSummary> {
+  const runId = store.startRun('ingest', Date.now());
+  const runLog = log.child({ run: runId, job: 'ingest' });
+  let source: SftpSource | undefined;
+  try {
+    source = await SftpSource.connect(config.sftp);
+    const summary = await runIngest(
+      { source, store, log: runLog, clock: Date.now, ...(signal ? { signal } : {}) },
+      { ...config.sftp, sourceTimeZone: config.source.timezone },
+    );
+    const failed = summary.stoppedEarly !== undefined && summary.stoppedEarly !== 'shutdown requested';
+    store.endRun(runId, !failed, summary, failed ? (summary.stoppedEarly ?? null) : null, Date.now());
+    runLog.info({ summary: compactSummary(summary) }, failed ? 'ingest stopped early' : 'ingest done');
+    return summary;
+  } catch (err) {
+    store.endRun(runId, false, null, describeError(err), Date.now());
+    throw err;
+  } finally {
+    await source?.close();
+  }
+}
+
+/** Exports the given days (default: changed days plus yesterday), recorded in the run history. */
+export async function exportOnce(
+  config: Config,
+  store: SqliteStore,
+  log: Logger,
+  days?: readonly string[],
+): Promise<ExportSummary> {
+  const runId = store.startRun('export', Date.now());
+  const runLog = log.child({ run: runId, job: 'export' });
+  try {
+    const chosen = days ?? defaultExportDays(store, Date.now(), config.export.timezone);
+    const summary = await runExport(
+      { store, writeFile: writeFileAtomic, clock: Date.now, log: runLog },
+      {
+        dir: config.export.dir,
+        bom: config.export.bom,
+        timeZone: config.export.timezone,
+        labels: mergeLabels(config.export.statusLabels),
+        escapeFormulas: config.export.escapeFormulas,
+      },
+      chosen,
+    );
+    const ok = summary.failures.length === 0;
+    store.endRun(runId, ok, { days: summary.days, files: summary.files.length, failures: summary.failures }, ok ? null : summary.failures.map((f) => `${f.path}: ${f.error}`).join('; '), Date.now());
+    runLog.info({ days: summary.days.length, files: summary.files.length, failures: summary.failures.length }, 'export done');
+    return summary;
+  } catch (err) {
+    store.endRun(runId, false, null, describeError(err), Date.now());
+    throw err;
+  }
+}
+
+function compactSummary(s: IngestSummary): object {
+  return {
+    listed: s.listed,
+    fetched: s.fetched,
+    newEvents: s.newEvents,
+    duplicates: s.duplicates,
+    conflicts: s.conflicts,
+    otherEvents: s.otherEvents,
+    quarantined: s.quarantined.length,
+    waiting: s.waiting.length,
+    finishErrors: s.finishErrors.length,
+    fetchErrors: s.fetchErrors.length,
+    seconds: s.seconds,
+  };
+}

@@ -1,0 +1,269 @@
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { parseWebhookFile } from '../core/parse-file.js';
+import { selectFiles, type RemoteEntry } from '../core/select-files.js';
+import { MESSAGE_TYPES } from '../core/events.js';
+import { SftpError, describeError } from '../errors.js';
+import type { BatchItem, Clock, FileMeta, IngestStore, KnownFile, Log, Source } from './ports.js';
+import { mapPool } from './pool.js';
+
+export type IngestOptions = {
+  remoteDir: string;
+  pattern: string;
+  afterIngest: 'move' | 'delete' | 'keep';
+  processedDir: string;
+  errorDir: string;
+  minFileAgeSeconds: number;
+  maxFileBytes: number;
+  maxFilesPerPoll: number;
+  parseGraceSeconds: number;
+  concurrency: number;
+  sourceTimeZone: string;
+  /** Files committed per SQLite transaction. */
+  batchSize?: number;
+};
+
+export type IngestSummary = {
+  listed: number;
+  matched: number;
+  young: number;
+  deferred: number;
+  fetched: number;
+  /** Files recognised from an earlier run (by content or identity) and only finished now. */
+  alreadyProcessed: number;
+  newEvents: Record<string, number>;
+  duplicates: number;
+  conflicts: number;
+  otherEvents: number;
+  quarantined: { file: string; reason: string; detail: string }[];
+  /** Unreadable files still inside the parse grace period: retried on the next poll. */
+  waiting: { file: string; detail: string }[];
+  finished: { moved: number; deleted: number; kept: number };
+  finishErrors: { file: string; error: string }[];
+  fetchErrors: { file: string; error: string }[];
+  /** Set when the run stopped early (connection lost, shutdown). */
+  stoppedEarly?: string;
+  seconds: number;
+};
+
+/** How much of an oversized file is kept in the quarantine record. */
+const QUARANTINE_HEAD_BYTES = 64 * 1024;
+
+type Work =
+  | { kind: 'commit'; entry: RemoteEntry; item: BatchItem }
+  | { kind: 'finish-only'; entry: RemoteEntry; known: KnownFile }
+  | { kind: 'wait'; entry: RemoteEntry; detail: string };
+
+type Deps = { source: Source; store: IngestStore; log: Log; clock: Clock; signal?: AbortSignal };
+
+/**
+ * One poll: list, choose, fetch with many requests in flight, parse, commit in batches, and
+ * only then move/delete each file. Returns what happened instead of throwing halfway; a lost
+ * connection ends the run early with `stoppedEarly` set and everything committed so far kept.
+ */
+export async function runIngest(deps: Deps, opts: IngestOptions): Promise<IngestSummary> {
+  const { source, store, log, clock } = deps;
+  const started = clock();
+  const summary: IngestSummary = {
+    listed: 0,
+    matched: 0,
+    young: 0,
+    deferred: 0,
+    fetched: 0,
+    alreadyProcessed: 0,
+    newEvents: Object.fromEntries(MESSAGE_TYPES.map((t) => [t, 0])),
+    duplicates: 0,
+    conflicts: 0,
+    otherEvents: 0,
+    quarantined: [],
+    waiting: [],
+    finished: { moved: 0, deleted: 0, kept: 0 },
+    finishErrors: [],
+    fetchErrors: [],
+    seconds: 0,
+  };
+
+  if (opts.afterIngest === 'move') await source.ensureDir(opts.processedDir);
+  await source.ensureDir(opts.errorDir);
+
+  const entries = await source.list(opts.remoteDir);
+  const sel = selectFiles(entries, { ...opts, nowMs: clock() });
+  summary.listed = entries.length;
+  summary.matched = sel.selected.length + sel.young.length + sel.deferred;
+  summary.young = sel.young.length;
+  summary.deferred = sel.deferred;
+  log.debug({ listed: entries.length, selected: sel.selected.length, young: sel.young.length }, 'listed');
+
+  const batchSize = opts.batchSize ?? 1000;
+  const pendingFinishes: Promise<void>[] = [];
+  for (let i = 0; i < sel.selected.length; i += batchSize) {
+    if (deps.signal?.aborted) {
+      summary.stoppedEarly = 'shutdown requested';
+      break;
+    }
+    const chunk = sel.selected.slice(i, i + batchSize);
+    const prepared = await mapPool(chunk, opts.concurrency, (entry) => prepareFile(deps, opts, entry));
+    const work: Work[] = [];
+    let connectionLost: unknown;
+    prepared.forEach((r, j) => {
+      const entry = chunk[j] as RemoteEntry;
+      if (r.ok) {
+        if (r.value) work.push(r.value);
+        return;
+      }
+      summary.fetchErrors.push({ file: entry.name, error: describeError(r.error) });
+      if (!isFileLevelError(r.error)) connectionLost ??= r.error;
+    });
+
+    const toCommit = work.filter((w): w is Extract<Work, { kind: 'commit' }> => w.kind === 'commit');
+    const commits = toCommit.length ? store.commitBatch(toCommit.map((w) => w.item), clock()) : [];
+    summary.fetched += toCommit.length;
+    const finishes: { entry: RemoteEntry; fileId: number; quarantine: boolean }[] = [];
+    toCommit.forEach((w, j) => {
+      const c = commits[j];
+      if (!c) return;
+      for (const [type, n] of Object.entries(c.newByType)) summary.newEvents[type] = (summary.newEvents[type] ?? 0) + n;
+      summary.duplicates += c.duplicates;
+      summary.conflicts += c.conflicts;
+      summary.otherEvents += c.other;
+      if (w.item.kind === 'quarantine') {
+        summary.quarantined.push({ file: w.entry.name, reason: w.item.reason, detail: w.item.detail });
+        log.warn({ file: w.entry.name, reason: w.item.reason, detail: w.item.detail }, 'file quarantined');
+      }
+      finishes.push({ entry: w.entry, fileId: c.fileId, quarantine: w.item.kind === 'quarantine' });
+    });
+    for (const w of work) {
+      if (w.kind === 'wait') summary.waiting.push({ file: w.entry.name, detail: w.detail });
+      if (w.kind === 'finish-only') {
+        summary.alreadyProcessed++;
+        finishes.push({ entry: w.entry, fileId: w.known.id, quarantine: w.known.outcome === 'quarantined' });
+      }
+    }
+    // Finishing this batch overlaps with fetching the next one.
+    pendingFinishes.push(finishAll(deps, opts, finishes, summary));
+    if (connectionLost !== undefined) {
+      summary.stoppedEarly = describeError(connectionLost);
+      break;
+    }
+  }
+  await Promise.all(pendingFinishes);
+  summary.seconds = (clock() - started) / 1000;
+  return summary;
+}
+
+/** Errors about one file (denied, vanished, shrank) rather than about the connection. */
+function isFileLevelError(err: unknown): boolean {
+  const status = (err as { status?: unknown }).status;
+  if (status === 2 || status === 3) return true;
+  return err instanceof SftpError && /shrank/.test(err.message);
+}
+
+async function prepareFile(deps: Deps, opts: IngestOptions, entry: RemoteEntry): Promise<Work | undefined> {
+  const { source, store, clock } = deps;
+  const remotePath = posix.join(opts.remoteDir, entry.name);
+  const known = store.findFileByIdentity(remotePath, entry.size, entry.mtimeMs);
+  if (known) {
+    if (known.finish === 'kept') return undefined;
+    if (known.finish === 'pending' || known.finish === 'failed') return { kind: 'finish-only', entry, known };
+  }
+  const meta = (bytes: Uint8Array): FileMeta => ({
+    name: entry.name,
+    remotePath,
+    size: entry.size,
+    mtimeMs: entry.mtimeMs,
+    contentHash: createHash('sha256').update(bytes).digest('hex'),
+  });
+
+  if (entry.size > opts.maxFileBytes) {
+    const head = await source.readHead(remotePath, Math.min(QUARANTINE_HEAD_BYTES, entry.size));
+    const file = meta(head);
+    // The hash of the head alone would not identify the file; size and mtime join it.
+    file.contentHash = `head:${file.contentHash}:${entry.size}`;
+    const seen = store.findFileByHash(file.contentHash);
+    if (seen) return { kind: 'finish-only', entry, known: seen };
+    return {
+      kind: 'commit',
+      entry,
+      item: {
+        kind: 'quarantine',
+        file,
+        reason: 'too-large',
+        detail: `${entry.size} bytes is over sftp.maxFileBytes (${opts.maxFileBytes}); the first ${head.length} bytes are kept`,
+        content: head,
+        truncated: true,
+      },
+    };
+  }
+
+  const bytes = await source.read(remotePath, entry.size);
+  const file = meta(bytes);
+  const seen = store.findFileByHash(file.contentHash);
+  if (seen) return { kind: 'finish-only', entry, known: seen };
+
+  const parsed = parseWebhookFile(bytes, opts.sourceTimeZone);
+  if (parsed.ok) return { kind: 'commit', entry, item: { kind: 'ingest', file, events: parsed.events } };
+  const ageMs = clock() - entry.mtimeMs;
+  if (parsed.retryable && ageMs < opts.parseGraceSeconds * 1000) {
+    return { kind: 'wait', entry, detail: `${parsed.reason}: ${parsed.detail}` };
+  }
+  return {
+    kind: 'commit',
+    entry,
+    item: { kind: 'quarantine', file, reason: parsed.reason, detail: parsed.detail, content: bytes, truncated: false },
+  };
+}
+
+async function finishAll(
+  deps: Deps,
+  opts: IngestOptions,
+  files: { entry: RemoteEntry; fileId: number; quarantine: boolean }[],
+  summary: IngestSummary,
+): Promise<void> {
+  const { source, store, log, clock } = deps;
+  await mapPool(files, opts.concurrency, async ({ entry, fileId, quarantine }) => {
+    const from = posix.join(opts.remoteDir, entry.name);
+    try {
+      if (quarantine || opts.afterIngest === 'move') {
+        const dir = quarantine ? opts.errorDir : opts.processedDir;
+        const to = await renameUnique(source, from, dir, entry.name);
+        store.setFinish(fileId, 'moved', to, null, clock());
+        if (!quarantine) summary.finished.moved++;
+      } else if (opts.afterIngest === 'delete') {
+        await source.remove(from);
+        store.setFinish(fileId, 'deleted', null, null, clock());
+        summary.finished.deleted++;
+      } else {
+        store.setFinish(fileId, 'kept', from, null, clock());
+        summary.finished.kept++;
+      }
+    } catch (err) {
+      const status = (err as { status?: unknown }).status;
+      if (status === 2 && !(await source.exists(from).catch(() => true))) {
+        // Someone else already took the file away; its events are safely stored.
+        store.setFinish(fileId, 'gone', null, 'the file disappeared before it could be finished', clock());
+        log.warn({ file: entry.name }, 'file vanished before it could be moved or deleted');
+        return;
+      }
+      const error = describeError(err);
+      store.setFinish(fileId, 'failed', null, error, clock());
+      summary.finishErrors.push({ file: entry.name, error });
+      log.warn({ file: entry.name, err: error }, 'could not finish file; it is retried on the next poll');
+    }
+  });
+}
+
+/** Renames into `dir`, choosing `name~1.ext`, `name~2.ext`, ... when the name is taken. */
+async function renameUnique(source: Source, from: string, dir: string, name: string): Promise<string> {
+  const ext = posix.extname(name);
+  const stem = name.slice(0, name.length - ext.length);
+  for (let n = 0; n < 1000; n++) {
+    const to = posix.join(dir, n === 0 ? name : `${stem}~${n}${ext}`);
+    try {
+      await source.rename(from, to);
+      return to;
+    } catch (err) {
+      if ((err as { status?: unknown }).status !== 'EEXIST') throw err;
+    }
+  }
+  throw new SftpError('rename', `${from}: no free name in ${dir} after 1000 tries`);
+}

@@ -1,0 +1,74 @@
+import type { ParsedEvent } from '../core/events.js';
+import type { RemoteEntry } from '../core/select-files.js';
+
+/** Where a file came from, and the bytes that identify it. */
+export type FileMeta = {
+  name: string;
+  remotePath: string;
+  size: number;
+  mtimeMs: number;
+  /** sha256 of the file's bytes, hex. */
+  contentHash: string;
+};
+
+/** A file already in the ledger of processed files. */
+export type KnownFile = {
+  id: number;
+  outcome: 'ingested' | 'quarantined';
+  finish: 'pending' | 'moved' | 'deleted' | 'kept' | 'failed' | 'gone';
+};
+
+export type BatchItem =
+  | { kind: 'ingest'; file: FileMeta; events: ParsedEvent[] }
+  | {
+      kind: 'quarantine';
+      file: FileMeta;
+      reason: string;
+      detail: string;
+      content: Uint8Array;
+      truncated: boolean;
+    };
+
+/** What committing one file did to the store. */
+export type FileCommit = {
+  fileId: number;
+  newByType: Record<string, number>;
+  duplicates: number;
+  conflicts: number;
+  other: number;
+};
+
+/** The store as the ingest pipeline sees it; `io/sqlite-store.ts` is the real one. */
+export interface IngestStore {
+  findFileByIdentity(remotePath: string, size: number, mtimeMs: number): KnownFile | undefined;
+  findFileByHash(contentHash: string): KnownFile | undefined;
+  /** Commits every item in one transaction; results are in the items' order. */
+  commitBatch(items: readonly BatchItem[], nowMs: number): FileCommit[];
+  setFinish(fileId: number, finish: KnownFile['finish'], finishedPath: string | null, error: string | null, nowMs: number): void;
+}
+
+/** The SFTP folder as the ingest pipeline sees it; `io/sftp-source.ts` is the real one. */
+export interface Source {
+  list(dir: string): Promise<RemoteEntry[]>;
+  /** Reads a whole file of known size. */
+  read(path: string, size: number): Promise<Buffer>;
+  /** Reads at most `bytes` from the start of a file. */
+  readHead(path: string, bytes: number): Promise<Buffer>;
+  /** Renames without ever overwriting; fails with code 'EEXIST' when `to` is taken. */
+  rename(from: string, to: string): Promise<void>;
+  remove(path: string): Promise<void>;
+  exists(path: string): Promise<boolean>;
+  ensureDir(path: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Structured logging, as pino provides it. */
+export interface Log {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** The time, injectable for tests. */
+export type Clock = () => number;

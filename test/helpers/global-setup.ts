@@ -1,0 +1,6 @@
+import { requireSshd } from './sshd.js';
+
+/** The suite needs a real OpenSSH server; without one it fails loudly instead of skipping. */
+export default function setup(): void {
+  requireSshd();
+}

@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { validateConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import type { Sshd } from './sshd.js';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = path.join(PROJECT_ROOT, 'dist', 'cli.js');
+
+/** A temp folder for one test's local data, removed by the caller's afterEach if wanted. */
+export function tempDir(prefix = 'webio-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export type TestSetup = {
+  configFile: string;
+  config: Config;
+  raw: Record<string, unknown>;
+  local: string;
+  remoteDir: string;
+  processedDir: string;
+  errorDir: string;
+};
+
+/** Writes a config for `sshd` with its own remote folder and local data folder. */
+export function setupConfig(sshd: Sshd, sftp: Record<string, unknown> = {}, rest: Record<string, unknown> = {}): TestSetup {
+  const local = tempDir();
+  const remoteDir = fs.mkdtempSync(path.join(sshd.root, 'hooks-'));
+  fs.chmodSync(remoteDir, 0o777);
+  const raw = {
+    sftp: {
+      host: '127.0.0.1',
+      port: sshd.port,
+      username: sshd.user,
+      privateKeyPath: sshd.clientKey,
+      hostKeyFingerprint: sshd.fingerprint,
+      remoteDir,
+      minFileAgeSeconds: 5,
+      ...sftp,
+    },
+    source: { timezone: 'UTC' },
+    database: { path: path.join(local, 'webio.sqlite') },
+    export: { dir: path.join(local, 'exports'), timezone: 'Europe/London' },
+    ...rest,
+  };
+  const configFile = path.join(local, 'config.json');
+  fs.writeFileSync(configFile, JSON.stringify(raw, null, 2));
+  // Secrets a test passes through the environment are not in the file; stand in for them here.
+  const hasSecret = raw.sftp.privateKeyPath !== undefined || 'password' in raw.sftp;
+  const config = validateConfig(raw, hasSecret ? {} : { SFTP_PASSWORD: 'from-env' }, configFile);
+  return { configFile, config, raw, local, remoteDir, processedDir: config.sftp.processedDir, errorDir: config.sftp.errorDir };
+}
+
+/** Drops a file into a remote folder, aged `ageSeconds` so it is past minFileAgeSeconds. */
+export function dropFile(dir: string, name: string, content: string | Buffer, ageSeconds = 60): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, content);
+  const t = new Date(Date.now() - ageSeconds * 1000);
+  fs.utimesSync(file, t, t);
+  return file;
+}
+
+export function listDir(dir: string): string[] {
+  return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+}
+
+export type CliResult = { code: number; stdout: string; stderr: string };
+
+/** Runs the built CLI as a real process. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, WEBIO_REPORTS_CONFIG: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`webio-reports ${args.join(' ')} timed out; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}

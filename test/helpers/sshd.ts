@@ -1,0 +1,178 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const SSHD_BIN = '/usr/sbin/sshd';
+
+/** A throwaway OpenSSH server on 127.0.0.1 with its own host key, client key and folder. */
+export type Sshd = {
+  port: number;
+  dir: string;
+  /** The folder SFTP paths are served from (absolute on this machine, as the server sees it). */
+  root: string;
+  user: string;
+  clientKey: string;
+  /** Host key fingerprint as `ssh-keygen -lf` prints it. */
+  fingerprint: string;
+  /** Stops the listener and every session it forked. */
+  stop(): void;
+  /** Starts it again on the same port with the same keys. */
+  restart(): Promise<void>;
+};
+
+export function requireSshd(): void {
+  if (!fs.existsSync(SSHD_BIN)) {
+    throw new Error(
+      `OpenSSH server not found at ${SSHD_BIN}: the integration tests need it. Install it with \`apt-get install -y openssh-server\` (Debian/Ubuntu).`,
+    );
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** `ssh-keygen -lf` output → "SHA256:…". */
+export function fingerprintOfFile(pubKeyFile: string): string {
+  const out = execFileSync('ssh-keygen', ['-lf', pubKeyFile], { encoding: 'utf8' });
+  const m = /(SHA256:[A-Za-z0-9+/]+)/.exec(out);
+  if (!m?.[1]) throw new Error(`unexpected ssh-keygen output: ${out}`);
+  return m[1];
+}
+
+export function keygen(file: string, type: 'ed25519' | 'ecdsa' | 'rsa', passphrase = ''): void {
+  const args = ['-q', '-t', type, '-N', passphrase, '-C', 'webio-test', '-f', file];
+  if (type === 'rsa') args.splice(1, 0, '-b', '2048');
+  if (type === 'ecdsa') args.splice(1, 0, '-b', '256');
+  execFileSync('ssh-keygen', args);
+  fs.chmodSync(file, 0o600);
+}
+
+export type SshdOptions = {
+  /** Also allow password logins for this system user (root only; see passwordUser()). */
+  passwordUser?: string;
+  /** Extra public keys to authorise. */
+  extraAuthorizedKeys?: string[];
+};
+
+/** Starts sshd as the current user; the tests run as root in CI. */
+export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
+  requireSshd();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webio-sshd-'));
+  fs.chmodSync(dir, 0o755);
+  const root = path.join(dir, 'files');
+  fs.mkdirSync(root, { mode: 0o777 });
+  fs.chmodSync(root, 0o777);
+  const hostKey = path.join(dir, 'host_ed25519_key');
+  const clientKey = path.join(dir, 'client_ed25519');
+  keygen(hostKey, 'ed25519');
+  keygen(clientKey, 'ed25519');
+  const authorized = path.join(dir, 'authorized_keys');
+  const keys = [fs.readFileSync(`${clientKey}.pub`, 'utf8'), ...(options.extraAuthorizedKeys ?? [])];
+  fs.writeFileSync(authorized, keys.join(''), { mode: 0o644 });
+  const user = os.userInfo().username;
+  if (process.getuid?.() === 0 && !fs.existsSync('/run/sshd')) fs.mkdirSync('/run/sshd', { mode: 0o755 });
+  const port = await freePort();
+  const isRoot = process.getuid?.() === 0;
+  const config = [
+    'ListenAddress 127.0.0.1',
+    `Port ${port}`,
+    `HostKey ${hostKey}`,
+    `PidFile ${dir}/sshd.pid`,
+    `AuthorizedKeysFile ${authorized}`,
+    `AllowUsers ${[user, options.passwordUser].filter(Boolean).join(' ')}`,
+    'PubkeyAuthentication yes',
+    `PasswordAuthentication ${options.passwordUser ? 'yes' : 'no'}`,
+    'KbdInteractiveAuthentication no',
+    'PermitRootLogin prohibit-password',
+    `UsePAM ${isRoot ? 'no' : 'yes'}`,
+    'StrictModes no',
+    'UseDNS no',
+    'PrintMotd no',
+    'X11Forwarding no',
+    'AllowTcpForwarding no',
+    'PermitTTY no',
+    'MaxStartups 64',
+    'MaxSessions 64',
+    'LoginGraceTime 30',
+    'LogLevel VERBOSE',
+    'Subsystem sftp internal-sftp',
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(dir, 'sshd_config'), config);
+  const start = async (): Promise<void> => {
+    fs.rmSync(path.join(dir, 'sshd.pid'), { force: true });
+    const r = spawnSync(SSHD_BIN, ['-f', path.join(dir, 'sshd_config'), '-E', path.join(dir, 'sshd.log')], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`sshd failed to start: ${r.stderr}`);
+    for (let i = 0; i < 100; i++) {
+      if (fs.existsSync(path.join(dir, 'sshd.pid')) && (await canConnect(port))) return;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new Error(`sshd did not come up; log:\n${fs.readFileSync(path.join(dir, 'sshd.log'), 'utf8')}`);
+  };
+  await start();
+  const stop = (): void => {
+    // The listener and every session process carry our config path on their command line.
+    spawnSync('pkill', ['-KILL', '-f', `${dir}/sshd_config`]);
+    try {
+      const pid = Number(fs.readFileSync(path.join(dir, 'sshd.pid'), 'utf8'));
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    // sftp sessions run as "sshd: user@notty" children of the listener.
+    spawnSync('pkill', ['-KILL', '-P', readPid(dir)]);
+  };
+  return {
+    port,
+    dir,
+    root,
+    user,
+    clientKey,
+    fingerprint: fingerprintOfFile(`${hostKey}.pub`),
+    stop,
+    restart: start,
+  };
+}
+
+function readPid(dir: string): string {
+  try {
+    return fs.readFileSync(path.join(dir, 'sshd.pid'), 'utf8').trim() || '0';
+  } catch {
+    return '0';
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * A system user with a fresh random password, for the password-login test. Needs root
+ * (CI runs as root); creating the user is idempotent.
+ */
+export function passwordUser(name = 'webiotest'): { name: string; password: string } {
+  if (process.getuid?.() !== 0) {
+    throw new Error('the password-login test needs root to create a local user for sshd; run the suite as root (CI does)');
+  }
+  if (spawnSync('id', [name]).status !== 0) execFileSync('useradd', ['--no-create-home', '--shell', '/bin/sh', name]);
+  const password = `pw-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
+  execFileSync('chpasswd', { input: `${name}:${password}\n` });
+  return { name, password };
+}
