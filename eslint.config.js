@@ -21,7 +21,17 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['**/io/**', '**/pipeline/**', '**/commands/**'], message: 'core/ is pure.' },
-            { group: ['node:fs*', 'node:net', 'node:child_process', 'fs', 'better-sqlite3', 'ssh2*'], message: 'core/ is pure.' },
+            {
+              group: [
+                'node:fs*',
+                'node:net',
+                'node:child_process',
+                'fs',
+                'better-sqlite3',
+                'ssh2*',
+              ],
+              message: 'core/ is pure.',
+            },
           ],
         },
       ],

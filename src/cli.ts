@@ -11,7 +11,12 @@ const lazy =
   async (opts, output) =>
     (await load())(opts, output);
 
-const COMMANDS: { name: string; summary: string; action: Action; extra?: (c: Command) => Command }[] = [
+const COMMANDS: {
+  name: string;
+  summary: string;
+  action: Action;
+  extra?: (c: Command) => Command;
+}[] = [
   {
     name: 'ingest',
     summary: 'run one poll cycle now: list, fetch, parse, store, move; prints what happened',
@@ -46,7 +51,11 @@ const COMMANDS: { name: string; summary: string; action: Action; extra?: (c: Com
     name: 'demo',
     summary: 'end to end with no setup: embedded SFTP server with sample files, ingest, export',
     action: lazy(async () => (await import('./commands/demo.js')).demoCommand as Action),
-    extra: (c) => c.option('--dir <folder>', 'where to put the demo store and CSV files (default: a new temp folder)'),
+    extra: (c) =>
+      c.option(
+        '--dir <folder>',
+        'where to put the demo store and CSV files (default: a new temp folder)',
+      ),
   },
 ];
 
@@ -55,13 +64,21 @@ export async function main(argv: string[], output: Output = processOutput): Prom
   const program = new Command('webio-reports')
     .description('Webio SFTP webhook files → deduplicated SQLite store → daily CSV reports')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) });
+    .configureOutput({
+      writeOut: (s) => output.out(s.trimEnd()),
+      writeErr: (s) => output.err(s.trimEnd()),
+    });
   let code = 0;
   for (const def of COMMANDS) {
     let cmd = program
       .command(def.name)
       .description(def.summary)
-      .addOption(new Option('--config <file>', 'config file (default: $WEBIO_REPORTS_CONFIG, else config/default.json)'))
+      .addOption(
+        new Option(
+          '--config <file>',
+          'config file (default: $WEBIO_REPORTS_CONFIG, else config/default.json)',
+        ),
+      )
       .option('--json', 'print machine-readable JSON')
       .option('-v, --verbose', 'log progress to stderr');
     if (def.extra) cmd = def.extra(cmd);
@@ -74,7 +91,12 @@ export async function main(argv: string[], output: Output = processOutput): Prom
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      )
+        return 0;
       return 2;
     }
     if (err instanceof AppError) {
@@ -87,7 +109,12 @@ export async function main(argv: string[], output: Output = processOutput): Prom
   }
 }
 
-const isEntry = process.argv[1] && import.meta.url === (await import('node:url')).pathToFileURL((await import('node:fs')).realpathSync(process.argv[1])).href;
+const isEntry =
+  process.argv[1] &&
+  import.meta.url ===
+    (await import('node:url')).pathToFileURL(
+      (await import('node:fs')).realpathSync(process.argv[1]),
+    ).href;
 if (isEntry) {
   const code = await main(process.argv.slice(2));
   process.exitCode = code;

@@ -67,10 +67,14 @@ export class ExportWriteError extends AppError {
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
-    const own = typeof code === 'string' && !err.message.includes(code) && !(err instanceof AppError)
-      ? `${err.message} (${code})`
-      : err.message;
-    if (err.cause !== undefined && !(err instanceof AppError && err.message.includes(describeError(err.cause)))) {
+    const own =
+      typeof code === 'string' && !err.message.includes(code) && !(err instanceof AppError)
+        ? `${err.message} (${code})`
+        : err.message;
+    if (
+      err.cause !== undefined &&
+      !(err instanceof AppError && err.message.includes(describeError(err.cause)))
+    ) {
       const inner = describeError(err.cause);
       return inner && !own.includes(inner) ? `${own}: ${inner}` : own;
     }

@@ -51,9 +51,19 @@ export async function ingestOnce(
       { source, store, log: runLog, clock: Date.now, ...(signal ? { signal } : {}) },
       { ...config.sftp, sourceTimeZone: config.source.timezone },
     );
-    const failed = summary.stoppedEarly !== undefined && summary.stoppedEarly !== 'shutdown requested';
-    store.endRun(runId, !failed, summary, failed ? (summary.stoppedEarly ?? null) : null, Date.now());
-    runLog.info({ summary: compactSummary(summary) }, failed ? 'ingest stopped early' : 'ingest done');
+    const failed =
+      summary.stoppedEarly !== undefined && summary.stoppedEarly !== 'shutdown requested';
+    store.endRun(
+      runId,
+      !failed,
+      summary,
+      failed ? (summary.stoppedEarly ?? null) : null,
+      Date.now(),
+    );
+    runLog.info(
+      { summary: compactSummary(summary) },
+      failed ? 'ingest stopped early' : 'ingest done',
+    );
     return summary;
   } catch (err) {
     store.endRun(runId, false, null, describeError(err), Date.now());
@@ -86,8 +96,17 @@ export async function exportOnce(
       chosen,
     );
     const ok = summary.failures.length === 0;
-    store.endRun(runId, ok, { days: summary.days, files: summary.files.length, failures: summary.failures }, ok ? null : summary.failures.map((f) => `${f.path}: ${f.error}`).join('; '), Date.now());
-    runLog.info({ days: summary.days.length, files: summary.files.length, failures: summary.failures.length }, 'export done');
+    store.endRun(
+      runId,
+      ok,
+      { days: summary.days, files: summary.files.length, failures: summary.failures },
+      ok ? null : summary.failures.map((f) => `${f.path}: ${f.error}`).join('; '),
+      Date.now(),
+    );
+    runLog.info(
+      { days: summary.days.length, files: summary.files.length, failures: summary.failures.length },
+      'export done',
+    );
     return summary;
   } catch (err) {
     store.endRun(runId, false, null, describeError(err), Date.now());

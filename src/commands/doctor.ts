@@ -27,11 +27,23 @@ export async function doctorCommand(opts: CommonOptions, output: Output): Promis
     const probe = await SftpSource.probeHostKey(s);
     const pinned = s.hostKeyFingerprint;
     if (!pinned) {
-      add('host key', false, `server offers ${probe.fingerprint} (${probe.keyType}); not pinned: check it with the server's administrator, then set sftp.hostKeyFingerprint`);
+      add(
+        'host key',
+        false,
+        `server offers ${probe.fingerprint} (${probe.keyType}); not pinned: check it with the server's administrator, then set sftp.hostKeyFingerprint`,
+      );
     } else if (probe.fingerprint.replace(/=+$/, '') === pinned.replace(/=+$/, '')) {
-      add('host key', true, `server offers ${probe.fingerprint} (${probe.keyType}), matching the pin`);
+      add(
+        'host key',
+        true,
+        `server offers ${probe.fingerprint} (${probe.keyType}), matching the pin`,
+      );
     } else {
-      add('host key', false, `server offers ${probe.fingerprint} (${probe.keyType}), but config pins ${pinned}`);
+      add(
+        'host key',
+        false,
+        `server offers ${probe.fingerprint} (${probe.keyType}), but config pins ${pinned}`,
+      );
     }
   } catch (err) {
     add('connect', false, describeError(err));
@@ -44,16 +56,30 @@ export async function doctorCommand(opts: CommonOptions, output: Output): Promis
       add('login', true, `${s.username}@${s.host}:${s.port}`);
       const entries = await source.list(s.remoteDir);
       const matches = compilePattern(s.pattern);
-      const matching = entries.filter((e) => e.isFile && !isHiddenOrPartial(e.name) && matches(e.name)).length;
-      add('remoteDir', true, `${s.remoteDir}: ${entries.length} entries, ${matching} matching ${s.pattern}`);
+      const matching = entries.filter(
+        (e) => e.isFile && !isHiddenOrPartial(e.name) && matches(e.name),
+      ).length;
+      add(
+        'remoteDir',
+        true,
+        `${s.remoteDir}: ${entries.length} entries, ${matching} matching ${s.pattern}`,
+      );
       const dirs = s.afterIngest === 'move' ? [s.processedDir, s.errorDir] : [s.errorDir];
       for (const dir of dirs) {
         try {
           await source.ensureDir(dir);
           await source.checkWritable(dir);
-          add(dir === s.errorDir ? 'errorDir' : 'processedDir', true, `${dir} exists and is writable`);
+          add(
+            dir === s.errorDir ? 'errorDir' : 'processedDir',
+            true,
+            `${dir} exists and is writable`,
+          );
         } catch (err) {
-          add(dir === s.errorDir ? 'errorDir' : 'processedDir', false, `${dir}: ${describeError(err)}`);
+          add(
+            dir === s.errorDir ? 'errorDir' : 'processedDir',
+            false,
+            `${dir}: ${describeError(err)}`,
+          );
         }
       }
     } catch (err) {
@@ -63,7 +89,10 @@ export async function doctorCommand(opts: CommonOptions, output: Output): Promis
     }
   }
 
-  for (const [name, dir] of [['database folder', path.dirname(path.resolve(config.database.path))], ['export folder', path.resolve(config.export.dir)]] as const) {
+  for (const [name, dir] of [
+    ['database folder', path.dirname(path.resolve(config.database.path))],
+    ['export folder', path.resolve(config.export.dir)],
+  ] as const) {
     try {
       fs.mkdirSync(dir, { recursive: true });
       fs.accessSync(dir, fs.constants.W_OK);

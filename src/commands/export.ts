@@ -9,18 +9,29 @@ export type ExportOptions = CommonOptions & { date?: string; from?: string; to?:
 const MAX_RANGE_DAYS = 3660;
 
 /** Turns --date / --from / --to into a list of days, or undefined for the default set. */
-export function chooseDays(opts: { date?: string | undefined; from?: string | undefined; to?: string | undefined }): string[] | undefined {
+export function chooseDays(opts: {
+  date?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}): string[] | undefined {
   const usage = (msg: string) => new AppError('USAGE', msg, { exitCode: 2 });
-  for (const [flag, v] of [['--date', opts.date], ['--from', opts.from], ['--to', opts.to]] as const) {
-    if (v !== undefined && !isValidDay(v)) throw usage(`${flag} ${v}: expected a date as YYYY-MM-DD`);
+  for (const [flag, v] of [
+    ['--date', opts.date],
+    ['--from', opts.from],
+    ['--to', opts.to],
+  ] as const) {
+    if (v !== undefined && !isValidDay(v))
+      throw usage(`${flag} ${v}: expected a date as YYYY-MM-DD`);
   }
-  if (opts.date && (opts.from || opts.to)) throw usage('give either --date or --from/--to, not both');
+  if (opts.date && (opts.from || opts.to))
+    throw usage('give either --date or --from/--to, not both');
   if (opts.date) return [opts.date];
   if (opts.from || opts.to) {
     if (!opts.from || !opts.to) throw usage('--from and --to go together');
     if (opts.from > opts.to) throw usage(`--from ${opts.from} is after --to ${opts.to}`);
     const days = daysBetween(opts.from, opts.to);
-    if (days.length > MAX_RANGE_DAYS) throw usage(`--from/--to span ${days.length} days; at most ${MAX_RANGE_DAYS}`);
+    if (days.length > MAX_RANGE_DAYS)
+      throw usage(`--from/--to span ${days.length} days; at most ${MAX_RANGE_DAYS}`);
     return days;
   }
   return undefined;
@@ -35,7 +46,10 @@ export async function exportCommand(opts: ExportOptions, output: Output): Promis
     const summary = await exportOnce(config, handle.store, log, days);
     output.out(opts.json ? JSON.stringify(summary, null, 2) : formatExportSummary(summary));
     if (summary.failures.length) {
-      throw new AppError('EXPORT_FAILED', `${summary.failures.length} file(s) not written (first: ${summary.failures[0]?.path}: ${summary.failures[0]?.error}); previous files are intact and the days stay marked for the next export`);
+      throw new AppError(
+        'EXPORT_FAILED',
+        `${summary.failures.length} file(s) not written (first: ${summary.failures[0]?.path}: ${summary.failures[0]?.error}); previous files are intact and the days stay marked for the next export`,
+      );
     }
     return 0;
   } finally {

@@ -8,7 +8,9 @@ export function formatIngestSummary(s: IngestSummary): string {
       (s.young ? `, ${s.young} too young (next poll)` : '') +
       (s.deferred ? `, ${s.deferred} deferred (maxFilesPerPoll)` : '') +
       (s.alreadyProcessed ? `, ${s.alreadyProcessed} already ingested (finished now)` : ''),
-    `  new events: ${Object.entries(s.newEvents).map(([t, n]) => `${t} ${n}`).join(', ')}`,
+    `  new events: ${Object.entries(s.newEvents)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ')}`,
     `  duplicates ${s.duplicates}, conflicts ${s.conflicts}, other-type events ${s.otherEvents}`,
     `  files finished: moved ${s.finished.moved}, deleted ${s.finished.deleted}, kept ${s.finished.kept}`,
   ];
@@ -21,14 +23,17 @@ export function formatIngestSummary(s: IngestSummary): string {
     for (const w of s.waiting) lines.push(`    ${w.file}: ${w.detail}`);
   }
   for (const e of s.fetchErrors) lines.push(`  could not fetch ${e.file}: ${e.error}`);
-  for (const e of s.finishErrors) lines.push(`  could not move/delete ${e.file}: ${e.error} (retried on the next poll)`);
+  for (const e of s.finishErrors)
+    lines.push(`  could not move/delete ${e.file}: ${e.error} (retried on the next poll)`);
   if (s.stoppedEarly) lines.push(`  stopped early: ${s.stoppedEarly}`);
   return lines.join('\n');
 }
 
 /** The human summary `export` prints. */
 export function formatExportSummary(s: ExportSummary): string {
-  const lines = [`export: ${s.days.length} day(s), ${s.files.length} file(s) written in ${s.seconds.toFixed(2)} s`];
+  const lines = [
+    `export: ${s.days.length} day(s), ${s.files.length} file(s) written in ${s.seconds.toFixed(2)} s`,
+  ];
   for (const f of s.files) lines.push(`  ${f.path}  ${f.rows} rows`);
   for (const f of s.failures) lines.push(`  FAILED ${f.path}: ${f.error}`);
   lines.push(`  manifest: ${s.manifest}`);

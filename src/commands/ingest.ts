@@ -10,7 +10,11 @@ export async function ingestCommand(opts: CommonOptions, output: Output): Promis
   try {
     const summary = await ingestOnce(config, handle.store, log);
     output.out(opts.json ? JSON.stringify(summary, null, 2) : formatIngestSummary(summary));
-    if (summary.stoppedEarly) throw new AppError('INGEST_INCOMPLETE', `ingest stopped early: ${summary.stoppedEarly}; committed work is kept and the next poll resumes`);
+    if (summary.stoppedEarly)
+      throw new AppError(
+        'INGEST_INCOMPLETE',
+        `ingest stopped early: ${summary.stoppedEarly}; committed work is kept and the next poll resumes`,
+      );
     return 0;
   } finally {
     handle.close();

@@ -17,15 +17,25 @@ export type StatusReport = {
   filesWaiting: number;
   unfinishedFiles: { name: string; finish: string; error: string | null }[];
   pendingExportDays: string[];
-  quarantine: { total: number; latest: { name: string; reason: string; detail: string; at: string; movedTo: string | null }[] };
+  quarantine: {
+    total: number;
+    latest: { name: string; reason: string; detail: string; at: string; movedTo: string | null }[];
+  };
   lastFileAt: string | null;
   warnings: string[];
 };
 
-const iso = (ms: number | null | undefined): string | null => (ms == null ? null : new Date(ms).toISOString());
+const iso = (ms: number | null | undefined): string | null =>
+  ms == null ? null : new Date(ms).toISOString();
 
 /** Gathers what `status` shows; read-only, so it works while the service runs. */
-export function collectStatus(store: SqliteStore, database: string, tz: string, silenceMinutes: number, nowMs: number): StatusReport {
+export function collectStatus(
+  store: SqliteStore,
+  database: string,
+  tz: string,
+  silenceMinutes: number,
+  nowMs: number,
+): StatusReport {
   const today = dayInZone(nowMs, tz);
   const days = [];
   for (let i = 6; i >= 0; i--) {
@@ -47,20 +57,37 @@ export function collectStatus(store: SqliteStore, database: string, tz: string, 
       `no new file has arrived for ${Math.round((nowMs - silenceSince) / 60_000)} minutes (service.silenceWarningMinutes is ${silenceMinutes}): check that Webio's SFTP hook is still delivering`,
     );
   }
-  if (lastPoll && lastPoll.ok === false) warnings.push(`the last poll failed: ${lastPoll.error ?? 'unknown error'}`);
-  if (lastExport && lastExport.ok === false) warnings.push(`the last export failed: ${lastExport.error ?? 'unknown error'}`);
+  if (lastPoll && lastPoll.ok === false)
+    warnings.push(`the last poll failed: ${lastPoll.error ?? 'unknown error'}`);
+  if (lastExport && lastExport.ok === false)
+    warnings.push(`the last export failed: ${lastExport.error ?? 'unknown error'}`);
   const unfinished = store.unfinishedFiles();
-  if (unfinished.length) warnings.push(`${unfinished.length} file(s) ingested but not yet moved/deleted on the server`);
+  if (unfinished.length)
+    warnings.push(`${unfinished.length} file(s) ingested but not yet moved/deleted on the server`);
   return {
     database,
     counts: store.counts(),
     days,
-    lastPoll: lastPoll ? { at: iso(lastPoll.endedAt) ?? '', ok: lastPoll.ok, error: lastPoll.error, summary: lastPoll.summary } : null,
+    lastPoll: lastPoll
+      ? {
+          at: iso(lastPoll.endedAt) ?? '',
+          ok: lastPoll.ok,
+          error: lastPoll.error,
+          summary: lastPoll.summary,
+        }
+      : null,
     lastSuccessfulPoll: iso(lastOkPoll?.endedAt),
-    lastExport: lastExport ? { at: iso(lastExport.endedAt) ?? '', ok: lastExport.ok, error: lastExport.error } : null,
+    lastExport: lastExport
+      ? { at: iso(lastExport.endedAt) ?? '', ok: lastExport.ok, error: lastExport.error }
+      : null,
     lastSuccessfulExport: iso(lastOkExport?.endedAt),
-    lastError: lastError ? { kind: lastError.kind, at: iso(lastError.at) ?? '', error: lastError.error } : null,
-    filesWaiting: (pollSummary?.young ?? 0) + (pollSummary?.deferred ?? 0) + (pollSummary?.waiting?.length ?? 0),
+    lastError: lastError
+      ? { kind: lastError.kind, at: iso(lastError.at) ?? '', error: lastError.error }
+      : null,
+    filesWaiting:
+      (pollSummary?.young ?? 0) +
+      (pollSummary?.deferred ?? 0) +
+      (pollSummary?.waiting?.length ?? 0),
     unfinishedFiles: unfinished,
     pendingExportDays: store.dirtyDays(),
     quarantine: { total: q.total, latest: q.items.map((i) => ({ ...i, at: iso(i.at) ?? '' })) },
@@ -74,7 +101,11 @@ export function formatStatus(s: StatusReport): string {
   const lines = [
     `store: ${s.database}`,
     `rows: ${REPORTS.map((r) => `${r} ${c.typed[r]}`).join(', ')}; conflicts ${c.conflicts}`,
-    `raw ledger: ${Object.entries(c.rawByType).map(([t, n]) => `${t} ${n}`).join(', ') || 'empty'}`,
+    `raw ledger: ${
+      Object.entries(c.rawByType)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ') || 'empty'
+    }`,
     `last poll: ${s.lastPoll ? `${s.lastPoll.at} ${s.lastPoll.ok ? 'ok' : `FAILED: ${s.lastPoll.error}`}` : 'never'}` +
       (s.lastSuccessfulPoll && !s.lastPoll?.ok ? ` (last ok ${s.lastSuccessfulPoll})` : ''),
     `last export: ${s.lastExport ? `${s.lastExport.at} ${s.lastExport.ok ? 'ok' : `FAILED: ${s.lastExport.error}`}` : 'never'}` +
@@ -86,8 +117,13 @@ export function formatStatus(s: StatusReport): string {
     'per day (sends / inbound / statuses):',
     ...s.days.map((d) => `  ${d.day}  ${d.sends} / ${d.inbound} / ${d.statuses}`),
     `quarantine: ${s.quarantine.total} file(s)`,
-    ...s.quarantine.latest.map((q) => `  ${q.at} ${q.name}: ${q.reason}: ${q.detail}${q.movedTo ? ` (now ${q.movedTo})` : ''}`),
-    ...s.unfinishedFiles.map((f) => `  not yet finished: ${f.name} (${f.finish}${f.error ? `: ${f.error}` : ''})`),
+    ...s.quarantine.latest.map(
+      (q) =>
+        `  ${q.at} ${q.name}: ${q.reason}: ${q.detail}${q.movedTo ? ` (now ${q.movedTo})` : ''}`,
+    ),
+    ...s.unfinishedFiles.map(
+      (f) => `  not yet finished: ${f.name} (${f.finish}${f.error ? `: ${f.error}` : ''})`,
+    ),
     ...s.warnings.map((w) => `WARNING: ${w}`),
   ];
   return lines.join('\n');
@@ -97,12 +133,26 @@ export function formatStatus(s: StatusReport): string {
 export async function statusCommand(opts: CommonOptions, output: Output): Promise<number> {
   const config = loadConfig(opts.config, process.env, { requirePin: false });
   if (!fs.existsSync(config.database.path)) {
-    output.out(opts.json ? JSON.stringify({ database: config.database.path, exists: false }) : `store: ${config.database.path} does not exist yet; run \`webio-reports ingest\``);
+    output.out(
+      opts.json
+        ? JSON.stringify({ database: config.database.path, exists: false })
+        : `store: ${config.database.path} does not exist yet; run \`webio-reports ingest\``,
+    );
     return 0;
   }
-  const store = new SqliteStore({ path: config.database.path, busyTimeoutMs: config.database.busyTimeoutMs, exportTimeZone: config.export.timezone });
+  const store = new SqliteStore({
+    path: config.database.path,
+    busyTimeoutMs: config.database.busyTimeoutMs,
+    exportTimeZone: config.export.timezone,
+  });
   try {
-    const report = collectStatus(store, config.database.path, config.export.timezone, config.service.silenceWarningMinutes, Date.now());
+    const report = collectStatus(
+      store,
+      config.database.path,
+      config.export.timezone,
+      config.service.silenceWarningMinutes,
+      Date.now(),
+    );
     output.out(opts.json ? JSON.stringify(report, null, 2) : formatStatus(report));
     return 0;
   } finally {

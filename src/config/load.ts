@@ -27,14 +27,18 @@ export function readConfigFile(file: string): unknown {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError(
-      code === 'ENOENT' ? `config file ${file} does not exist` : `cannot read config file ${file} (${code ?? String(err)})`,
+      code === 'ENOENT'
+        ? `config file ${file} does not exist`
+        : `cannot read config file ${file} (${code ?? String(err)})`,
       { cause: err },
     );
   }
   try {
     return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
   } catch (err) {
-    throw new ConfigError(`config file ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -60,7 +64,9 @@ export function validateConfig(
   const c = result.data;
   const problems: string[] = [];
   if (!c.sftp.password && !c.sftp.privateKeyPath) {
-    problems.push('  sftp: give a password (or env SFTP_PASSWORD) or a privateKeyPath (or env SFTP_PRIVATE_KEY_PATH)');
+    problems.push(
+      '  sftp: give a password (or env SFTP_PASSWORD) or a privateKeyPath (or env SFTP_PRIVATE_KEY_PATH)',
+    );
   }
   if (options.requirePin !== false && !c.sftp.hostKeyFingerprint) {
     problems.push(
@@ -69,7 +75,10 @@ export function validateConfig(
   }
   const processedDir = c.sftp.processedDir ?? posix.join(c.sftp.remoteDir, 'processed');
   const errorDir = c.sftp.errorDir ?? posix.join(c.sftp.remoteDir, 'error');
-  if (c.sftp.afterIngest === 'move' && posix.normalize(processedDir) === posix.normalize(c.sftp.remoteDir)) {
+  if (
+    c.sftp.afterIngest === 'move' &&
+    posix.normalize(processedDir) === posix.normalize(c.sftp.remoteDir)
+  ) {
     problems.push('  sftp.processedDir: must differ from sftp.remoteDir');
   }
   if (posix.normalize(errorDir) === posix.normalize(c.sftp.remoteDir)) {
@@ -98,7 +107,11 @@ function applyEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
   const obj = raw as Record<string, unknown>;
   const sftpIn = obj.sftp;
-  if (sftpIn !== undefined && (typeof sftpIn !== 'object' || sftpIn === null || Array.isArray(sftpIn))) return raw;
+  if (
+    sftpIn !== undefined &&
+    (typeof sftpIn !== 'object' || sftpIn === null || Array.isArray(sftpIn))
+  )
+    return raw;
   const sftp: Record<string, unknown> = { ...(sftpIn as Record<string, unknown> | undefined) };
   if (env.SFTP_PASSWORD) sftp.password = env.SFTP_PASSWORD;
   if (env.SFTP_PRIVATE_KEY_PATH) sftp.privateKeyPath = env.SFTP_PRIVATE_KEY_PATH;

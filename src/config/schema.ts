@@ -2,11 +2,16 @@ import { z } from 'zod';
 import cron from 'node-cron';
 import { isValidTimeZone } from '../core/days.js';
 
-const timeZone = z.string().refine(isValidTimeZone, { message: 'not an IANA time zone (e.g. "Europe/London", "UTC")' });
-const cronExpr = z
+const timeZone = z
   .string()
-  .refine((s) => cron.validate(s), { message: 'not a cron expression (5 fields, or 6 with leading seconds)' });
-const remotePath = z.string().min(1).refine((s) => s.startsWith('/'), { message: 'must be an absolute path on the server' });
+  .refine(isValidTimeZone, { message: 'not an IANA time zone (e.g. "Europe/London", "UTC")' });
+const cronExpr = z.string().refine((s) => cron.validate(s), {
+  message: 'not a cron expression (5 fields, or 6 with leading seconds)',
+});
+const remotePath = z
+  .string()
+  .min(1)
+  .refine((s) => s.startsWith('/'), { message: 'must be an absolute path on the server' });
 
 /** SHA256 fingerprint exactly as `ssh-keygen -lf` prints it. */
 export const FINGERPRINT_RE = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
@@ -20,7 +25,10 @@ const sftpSchema = z.strictObject({
   passphrase: z.string().optional(),
   hostKeyFingerprint: z
     .string()
-    .regex(FINGERPRINT_RE, { message: 'must look like "SHA256:" followed by 43 base64 characters, as `ssh-keygen -lf` prints it' })
+    .regex(FINGERPRINT_RE, {
+      message:
+        'must look like "SHA256:" followed by 43 base64 characters, as `ssh-keygen -lf` prints it',
+    })
     .optional(),
   remoteDir: remotePath.default('/webhooks'),
   pattern: z.string().min(1).default('*.json'),
@@ -37,7 +45,10 @@ const sftpSchema = z.strictObject({
   keepaliveIntervalSeconds: z.number().min(0).default(10),
 });
 
-const statusLabels = z.record(z.string().regex(/^-?\d+$/, { message: 'status codes are integers' }), z.string());
+const statusLabels = z.record(
+  z.string().regex(/^-?\d+$/, { message: 'status codes are integers' }),
+  z.string(),
+);
 
 /** One strict schema with every default inside; `safeParse` it once at the edge. */
 export const configSchema = z.strictObject({
@@ -73,7 +84,9 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   log: z
-    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    })
     .prefault({}),
 });
 

@@ -16,7 +16,8 @@ export function canonicalJson(value: unknown, depth = 0): string {
   }
   const keys = Object.keys(value).sort();
   const parts = keys.map(
-    (k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k], depth + 1)}`,
+    (k) =>
+      `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k], depth + 1)}`,
   );
   return `{${parts.join(',')}}`;
 }

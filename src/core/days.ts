@@ -43,7 +43,14 @@ function computeOffsetMinutes(tz: string, epochMs: number): number {
   const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? NaN);
   let year = get('year');
   if (parts.find((p) => p.type === 'era')?.value === 'BC') year = 1 - year;
-  const asUtc = Date.UTC(year, get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const asUtc = Date.UTC(
+    year,
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
   const wholeSeconds = Math.floor(epochMs / 1000) * 1000;
   return Math.round((asUtc - wholeSeconds) / 60000);
 }

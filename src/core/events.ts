@@ -10,23 +10,25 @@ export function isMessageType(type: string): type is MessageType {
 }
 
 /** Ids and codes arrive as strings; numbers are tolerated and kept as their exact string form. */
-const idLike = z.union([
-  z.string(),
-  z
-    .number()
-    .refine(Number.isSafeInteger, { message: 'a number too large (or not whole) to keep exactly; send it as a string' })
-    .transform(String),
-]);
+const idLike = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  if (typeof v === 'string') return v;
+  if (!Number.isSafeInteger(v)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'a number too large (or not whole) to keep exactly; send it as a string',
+    });
+    return z.NEVER;
+  }
+  return String(v);
+});
 const requiredId = idLike.pipe(z.string().trim().min(1, { message: 'must not be empty' }));
 /** Optional text fields: absent or null become "". */
 const optionalText = z
   .union([z.string(), z.number().transform(String), z.null(), z.undefined()])
   .transform((v) => v ?? '');
-const dateCreated = z
-  .string()
-  .refine((s) => parseWebioDate(s, 'UTC') !== undefined, {
-    message: 'must be a date like "2021-01-28 12:22:15.397"',
-  });
+const dateCreated = z.string().refine((s) => parseWebioDate(s, 'UTC') !== undefined, {
+  message: 'must be a date like "2021-01-28 12:22:15.397"',
+});
 
 const common = {
   type: z.string(),

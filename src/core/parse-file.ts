@@ -29,7 +29,12 @@ export function parseWebhookFile(bytes: Uint8Array, sourceTimeZone: string): Par
   try {
     text = decoder.decode(bytes);
   } catch {
-    return { ok: false, reason: 'not-utf8', detail: 'the file is not valid UTF-8', retryable: false };
+    return {
+      ok: false,
+      reason: 'not-utf8',
+      detail: 'the file is not valid UTF-8',
+      retryable: false,
+    };
   }
   if (text.trim() === '') {
     return { ok: false, reason: 'empty', detail: 'the file is empty', retryable: true };
@@ -37,20 +42,31 @@ export function parseWebhookFile(bytes: Uint8Array, sourceTimeZone: string): Par
   const values = parseJsonValues(text);
   if (!values.ok) return values;
   if (values.items.length === 0) {
-    return { ok: false, reason: 'empty', detail: 'the file holds an empty JSON array', retryable: false };
+    return {
+      ok: false,
+      reason: 'empty',
+      detail: 'the file holds an empty JSON array',
+      retryable: false,
+    };
   }
 
   const events: ParsedEvent[] = [];
   const problems: { reason: RejectReason; text: string }[] = [];
   values.items.forEach((item, i) => {
-    const where = values.labels ? values.labels[i] : values.items.length > 1 ? `event ${i}` : 'event';
+    const where = values.labels
+      ? values.labels[i]
+      : values.items.length > 1
+        ? `event ${i}`
+        : 'event';
     const result = toEvent(item, sourceTimeZone);
-    if ('problem' in result) problems.push({ reason: result.reason, text: `${where}: ${result.problem}` });
+    if ('problem' in result)
+      problems.push({ reason: result.reason, text: `${where}: ${result.problem}` });
     else events.push(result);
   });
   if (problems.length) {
     const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => p.text);
-    if (problems.length > MAX_PROBLEMS_SHOWN) shown.push(`and ${problems.length - MAX_PROBLEMS_SHOWN} more`);
+    if (problems.length > MAX_PROBLEMS_SHOWN)
+      shown.push(`and ${problems.length - MAX_PROBLEMS_SHOWN} more`);
     const reason = problems.every((p) => p.reason === problems[0]?.reason)
       ? (problems[0]?.reason ?? 'invalid-event')
       : 'invalid-event';
@@ -86,8 +102,14 @@ function parseJsonValues(text: string): JsonValues {
       labels.push(`line ${i + 1}`);
     } catch (err) {
       if (nonEmpty > 1 || i > 0) {
-        const why = err instanceof RangeError ? 'nested too deeply to read' : (err as Error).message;
-        return { ok: false, reason: 'not-json', detail: `line ${i + 1} is not JSON: ${why}`, retryable: true };
+        const why =
+          err instanceof RangeError ? 'nested too deeply to read' : (err as Error).message;
+        return {
+          ok: false,
+          reason: 'not-json',
+          detail: `line ${i + 1} is not JSON: ${why}`,
+          retryable: true,
+        };
       }
       break;
     }
@@ -116,17 +138,27 @@ function toEvent(item: unknown, sourceTimeZone: string): EventResult {
   }
   if (!isMessageType(type)) return { type, payload };
 
-  if (!Object.hasOwn(obj, 'communicationActionId') || obj.communicationActionId === null || obj.communicationActionId === '') {
-    return { problem: `${type} has no communicationActionId`, reason: 'missing-communicationActionId' };
+  if (
+    !Object.hasOwn(obj, 'communicationActionId') ||
+    obj.communicationActionId === null ||
+    obj.communicationActionId === ''
+  ) {
+    return {
+      problem: `${type} has no communicationActionId`,
+      reason: 'missing-communicationActionId',
+    };
   }
   const result = eventSchemas[type].safeParse(obj);
   if (!result.success) {
-    const issues = result.error.issues.map((iss) => `${iss.path.join('.') || type}: ${iss.message}`);
+    const issues = result.error.issues.map(
+      (iss) => `${iss.path.join('.') || type}: ${iss.message}`,
+    );
     return { problem: `${type} ${issues.join(', ')}`, reason: 'invalid-event' };
   }
   const v = result.data;
   const dateMs = parseWebioDate(v.dateCreated, sourceTimeZone);
-  if (dateMs === undefined) return { problem: `${type} dateCreated: unreadable`, reason: 'invalid-event' };
+  if (dateMs === undefined)
+    return { problem: `${type} dateCreated: unreadable`, reason: 'invalid-event' };
   const message: ParsedMessage = {
     type,
     communicationActionId: v.communicationActionId,

@@ -9,7 +9,10 @@ export type WrittenFile = { path: string; bytes: number; sha256: string };
  * Writes a file atomically: into a temp name in the same folder, fsync, rename over the
  * target. On any failure the temp file is removed and the previous file stays intact.
  */
-export async function writeFileAtomic(target: string, chunks: AsyncIterable<string> | Iterable<string>): Promise<WrittenFile> {
+export async function writeFileAtomic(
+  target: string,
+  chunks: AsyncIterable<string> | Iterable<string>,
+): Promise<WrittenFile> {
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.tmp-${process.pid}-${Date.now()}`);
   const hash = createHash('sha256');
@@ -22,7 +25,8 @@ export async function writeFileAtomic(target: string, chunks: AsyncIterable<stri
     let pendingBytes = 0;
     const flush = async (): Promise<void> => {
       if (!pendingBytes || !handle) return;
-      const buf = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
+      const buf =
+        pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
       await handle.write(buf);

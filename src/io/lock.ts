@@ -42,7 +42,8 @@ export class StoreLock {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const holder = readHolder(file);
-      if (holder !== undefined && holder !== process.pid && isAlive(holder)) throw new LockedError(file, holder);
+      if (holder !== undefined && holder !== process.pid && isAlive(holder))
+        throw new LockedError(file, holder);
       // Stale (holder gone) or unreadable: move it aside atomically, then try again.
       try {
         fs.renameSync(file, `${file}.stale-${process.pid}`);

@@ -28,7 +28,9 @@ export function fingerprintOf(key: Buffer): string {
 export function keyTypeOf(key: Buffer): string {
   if (key.length < 4) return 'unknown';
   const len = key.readUInt32BE(0);
-  return len > 0 && len < 64 && key.length >= 4 + len ? key.subarray(4, 4 + len).toString('latin1') : 'unknown';
+  return len > 0 && len < 64 && key.length >= 4 + len
+    ? key.subarray(4, 4 + len).toString('latin1')
+    : 'unknown';
 }
 
 function samePin(a: string, b: string): boolean {
@@ -41,7 +43,10 @@ function readPrivateKey(file: string): Buffer {
   try {
     st = fs.statSync(file);
   } catch (err) {
-    throw new AppError('CONFIG', `cannot read private key ${file}: ${describeError(err)}`, { cause: err, exitCode: 2 });
+    throw new AppError('CONFIG', `cannot read private key ${file}: ${describeError(err)}`, {
+      cause: err,
+      exitCode: 2,
+    });
   }
   if ((st.mode & 0o077) !== 0) {
     throw new AppError(
@@ -68,7 +73,9 @@ function sftpErrorText(err: unknown): string {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'number' && SFTP_STATUS[code]) {
     const msg = (err as Error).message;
-    return msg && msg.toLowerCase() !== SFTP_STATUS[code] ? `${SFTP_STATUS[code]} (${msg})` : SFTP_STATUS[code];
+    return msg && msg.toLowerCase() !== SFTP_STATUS[code]
+      ? `${SFTP_STATUS[code]} (${msg})`
+      : SFTP_STATUS[code];
   }
   return describeError(err);
 }
@@ -132,11 +139,18 @@ export class SftpSource implements Source {
     // Without TCP_NODELAY, Nagle plus delayed ACK stall every request by ~40 ms.
     ssh.setNoDelay?.(true);
     const sftp = (client as unknown as { sftp: SFTPWrapper }).sftp;
-    return new SftpSource(client, sftp, s.operationTimeoutSeconds * 1000, `${offered ?? 'unknown'}`);
+    return new SftpSource(
+      client,
+      sftp,
+      s.operationTimeoutSeconds * 1000,
+      `${offered ?? 'unknown'}`,
+    );
   }
 
   /** Connects only far enough to learn the server's host key fingerprint; sends no credentials. */
-  static async probeHostKey(s: Pick<SftpSettings, 'host' | 'port' | 'connectTimeoutSeconds'>): Promise<{ fingerprint: string; keyType: string }> {
+  static async probeHostKey(
+    s: Pick<SftpSettings, 'host' | 'port' | 'connectTimeoutSeconds'>,
+  ): Promise<{ fingerprint: string; keyType: string }> {
     const client = new SftpClient('webio-reports-probe');
     let found: { fingerprint: string; keyType: string } | undefined;
     try {
@@ -159,10 +173,19 @@ export class SftpSource implements Source {
     throw new SftpError('connect', 'the server never showed a host key');
   }
 
-  private op<T>(stage: string, path: string, run: (done: (err: unknown, value?: T) => void) => void): Promise<T> {
+  private op<T>(
+    stage: string,
+    path: string,
+    run: (done: (err: unknown, value?: T) => void) => void,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new SftpError(stage, `${path}: no answer from the server within ${this.opTimeoutMs / 1000} s`));
+        reject(
+          new SftpError(
+            stage,
+            `${path}: no answer from the server within ${this.opTimeoutMs / 1000} s`,
+          ),
+        );
       }, this.opTimeoutMs);
       try {
         run((err, value) => {
@@ -198,7 +221,9 @@ export class SftpSource implements Source {
   }
 
   private async readUpTo(path: string, size: number, exact: boolean): Promise<Buffer> {
-    const handle = await this.op<Buffer>('open', path, (done) => this.sftp.open(path, 'r', (err, h) => done(err, h)));
+    const handle = await this.op<Buffer>('open', path, (done) =>
+      this.sftp.open(path, 'r', (err, h) => done(err, h)),
+    );
     try {
       const buf = Buffer.allocUnsafe(size);
       let got = 0;
@@ -214,11 +239,16 @@ export class SftpSource implements Source {
         got += n;
       }
       if (exact && got < size) {
-        throw new SftpError('read', `${path}: file shrank from ${size} to ${got} bytes while being read`);
+        throw new SftpError(
+          'read',
+          `${path}: file shrank from ${size} to ${got} bytes while being read`,
+        );
       }
       return got === size ? buf : buf.subarray(0, got);
     } finally {
-      await this.op<void>('close', path, (done) => this.sftp.close(handle, (err) => done(err))).catch(() => undefined);
+      await this.op<void>('close', path, (done) =>
+        this.sftp.close(handle, (err) => done(err)),
+      ).catch(() => undefined);
     }
   }
 
@@ -228,7 +258,9 @@ export class SftpSource implements Source {
       await this.op<void>('rename', from, (done) => this.sftp.rename(from, to, (err) => done(err)));
     } catch (err) {
       if (await this.exists(to).catch(() => false)) {
-        throw Object.assign(new SftpError('rename', `${to} already exists`, { cause: err }), { status: 'EEXIST' });
+        throw Object.assign(new SftpError('rename', `${to} already exists`, { cause: err }), {
+          status: 'EEXIST',
+        });
       }
       throw err;
     }
@@ -240,7 +272,9 @@ export class SftpSource implements Source {
 
   async exists(path: string): Promise<boolean> {
     try {
-      await this.op<Stats>('stat', path, (done) => this.sftp.stat(path, (err, st) => done(err, st)));
+      await this.op<Stats>('stat', path, (done) =>
+        this.sftp.stat(path, (err, st) => done(err, st)),
+      );
       return true;
     } catch (err) {
       if (err instanceof SftpOpError && err.status === 2) return false;
@@ -265,7 +299,9 @@ export class SftpSource implements Source {
   /** Checks that a folder is writable by creating and removing a probe file. */
   async checkWritable(dir: string): Promise<void> {
     const probe = `${dir.replace(/\/$/, '')}/.webio-reports-probe-${process.pid}-${Date.now()}`;
-    const handle = await this.op<Buffer>('write', probe, (done) => this.sftp.open(probe, 'w', (err, h) => done(err, h)));
+    const handle = await this.op<Buffer>('write', probe, (done) =>
+      this.sftp.open(probe, 'w', (err, h) => done(err, h)),
+    );
     await this.op<void>('close', probe, (done) => this.sftp.close(handle, (err) => done(err)));
     await this.remove(probe);
   }
@@ -275,20 +311,37 @@ export class SftpSource implements Source {
   }
 }
 
-function classifyConnectError(err: unknown, s: Pick<SftpSettings, 'host' | 'port' | 'username'>): SftpError {
+function classifyConnectError(
+  err: unknown,
+  s: Pick<SftpSettings, 'host' | 'port' | 'username'>,
+): SftpError {
   const text = describeError(err);
   const where = `${s.username}@${s.host}:${s.port}`;
   if (/authentication|All configured authentication methods failed/i.test(text)) {
-    return new SftpError('auth', `${where}: authentication failed; check sftp.username and the password or private key`, { cause: err });
+    return new SftpError(
+      'auth',
+      `${where}: authentication failed; check sftp.username and the password or private key`,
+      { cause: err },
+    );
   }
   if (/Timed out while waiting for handshake|ETIMEDOUT|timed out/i.test(text)) {
-    return new SftpError('connect', `${where}: no SSH handshake within the connect timeout (${text})`, { cause: err });
+    return new SftpError(
+      'connect',
+      `${where}: no SSH handshake within the connect timeout (${text})`,
+      { cause: err },
+    );
   }
   if (/ECONNREFUSED/.test(text)) {
-    return new SftpError('connect', `${where}: connection refused; is the SFTP server running and the port right?`, { cause: err });
+    return new SftpError(
+      'connect',
+      `${where}: connection refused; is the SFTP server running and the port right?`,
+      { cause: err },
+    );
   }
   if (/passphrase|Encrypted private key|Cannot parse privateKey/i.test(text)) {
-    return new SftpError('auth', `cannot use the private key: ${text}; check SFTP_PASSPHRASE`, { cause: err });
+    return new SftpError('auth', `cannot use the private key: ${text}; check SFTP_PASSPHRASE`, {
+      cause: err,
+    });
   }
   return new SftpError('connect', `${where}: ${text}`, { cause: err });
 }

@@ -13,7 +13,6 @@ import { migrations } from './migrations/index.js';
 
 type ExportRow = ReportRow;
 
-
 export type RunKind = 'ingest' | 'export';
 export type RunRecord = {
   id: number;
@@ -24,7 +23,6 @@ export type RunRecord = {
   summary: unknown;
   error: string | null;
 };
-
 
 export type StoreOptions = {
   path: string;
@@ -47,7 +45,8 @@ export class SqliteStore implements IngestStore, ExportStore {
 
   constructor(options: StoreOptions) {
     this.exportTimeZone = options.exportTimeZone;
-    if (!options.readonly) fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+    if (!options.readonly)
+      fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
     this.db = new Database(options.path, {
       timeout: options.busyTimeoutMs,
       readonly: options.readonly ?? false,
@@ -66,10 +65,12 @@ export class SqliteStore implements IngestStore, ExportStore {
     const current = this.db.pragma('user_version', { simple: true }) as number;
     for (const m of migrations) {
       if (m.version <= current) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.pragma(`user_version = ${m.version}`);
-      }).immediate();
+      this.db
+        .transaction(() => {
+          this.db.exec(m.sql);
+          this.db.pragma(`user_version = ${m.version}`);
+        })
+        .immediate();
     }
   }
 
@@ -121,7 +122,11 @@ export class SqliteStore implements IngestStore, ExportStore {
         inbound: typedSelect('inbound', 'communication_action_id = ?'),
         statuses: typedSelect('statuses', 'communication_action_id = ? AND status_code = ?'),
       },
-      insert: { sends: typedInsert('sends'), inbound: typedInsert('inbound'), statuses: typedInsert('statuses') },
+      insert: {
+        sends: typedInsert('sends'),
+        inbound: typedInsert('inbound'),
+        statuses: typedInsert('statuses'),
+      },
       addConflict: {
         sends: db.prepare(`UPDATE sends SET conflicts = conflicts + 1 WHERE rowid = ?`),
         inbound: db.prepare(`UPDATE inbound SET conflicts = conflicts + 1 WHERE rowid = ?`),
@@ -153,8 +158,15 @@ export class SqliteStore implements IngestStore, ExportStore {
     const f = item.file;
     const outcome = item.kind === 'ingest' ? 'ingested' : 'quarantined';
     const fileId = Number(
-      this.stmts.insertFile.run(f.name, f.remotePath, f.size, f.mtimeMs, f.contentHash, outcome, nowMs)
-        .lastInsertRowid,
+      this.stmts.insertFile.run(
+        f.name,
+        f.remotePath,
+        f.size,
+        f.mtimeMs,
+        f.contentHash,
+        outcome,
+        nowMs,
+      ).lastInsertRowid,
     );
     const result: FileCommit = { fileId, newByType: {}, duplicates: 0, conflicts: 0, other: 0 };
     if (item.kind === 'quarantine') {
@@ -211,7 +223,11 @@ export class SqliteStore implements IngestStore, ExportStore {
     return result;
   }
 
-  private storeMessage(m: ParsedMessage, rawId: number, dirty: Set<number>): 'new' | 'duplicate' | 'conflict' {
+  private storeMessage(
+    m: ParsedMessage,
+    rawId: number,
+    dirty: Set<number>,
+  ): 'new' | 'duplicate' | 'conflict' {
     const table = TABLE_OF[m.type];
     const stored =
       table === 'statuses'
@@ -247,7 +263,8 @@ export class SqliteStore implements IngestStore, ExportStore {
   /** Records the start of a poll or export. */
   startRun(kind: RunKind, nowMs: number): number {
     return Number(
-      this.db.prepare(`INSERT INTO runs (kind, started_at) VALUES (?, ?)`).run(kind, nowMs).lastInsertRowid,
+      this.db.prepare(`INSERT INTO runs (kind, started_at) VALUES (?, ?)`).run(kind, nowMs)
+        .lastInsertRowid,
     );
   }
 
@@ -261,7 +278,18 @@ export class SqliteStore implements IngestStore, ExportStore {
   /** The latest run of a kind, optionally only successful ones. */
   lastRun(kind: RunKind, onlyOk = false): RunRecord | undefined {
     const row = this.db
-      .prepare<[string], { id: number; kind: RunKind; started_at: number; ended_at: number | null; ok: number | null; summary: string | null; error: string | null }>(
+      .prepare<
+        [string],
+        {
+          id: number;
+          kind: RunKind;
+          started_at: number;
+          ended_at: number | null;
+          ok: number | null;
+          summary: string | null;
+          error: string | null;
+        }
+      >(
         `SELECT * FROM runs WHERE kind = ? ${onlyOk ? 'AND ok = 1' : 'AND ended_at IS NOT NULL'} ORDER BY id DESC LIMIT 1`,
       )
       .get(kind);
@@ -290,19 +318,27 @@ export class SqliteStore implements IngestStore, ExportStore {
   // ---- status -------------------------------------------------------------------------
 
   /** Rows per typed table and raw events per type. */
-  counts(): { typed: Record<Report, number>; rawByType: Record<string, number>; conflicts: number } {
+  counts(): {
+    typed: Record<Report, number>;
+    rawByType: Record<string, number>;
+    conflicts: number;
+  } {
     const typed = {} as Record<Report, number>;
     let conflicts = 0;
     for (const r of REPORTS) {
       const row = this.db
-        .prepare<[], { n: number; c: number | null }>(`SELECT count(*) AS n, sum(conflicts) AS c FROM ${r}`)
+        .prepare<[], { n: number; c: number | null }>(
+          `SELECT count(*) AS n, sum(conflicts) AS c FROM ${r}`,
+        )
         .get();
       typed[r] = row?.n ?? 0;
       conflicts += row?.c ?? 0;
     }
     const rawByType: Record<string, number> = {};
     for (const row of this.db
-      .prepare<[], { type: string; n: number }>(`SELECT type, count(*) AS n FROM raw_events GROUP BY type ORDER BY type`)
+      .prepare<[], { type: string; n: number }>(
+        `SELECT type, count(*) AS n FROM raw_events GROUP BY type ORDER BY type`,
+      )
       .all()) {
       rawByType[row.type] = row.n;
     }
@@ -316,7 +352,9 @@ export class SqliteStore implements IngestStore, ExportStore {
     for (const r of REPORTS) {
       out[r] =
         this.db
-          .prepare<[number, number], { n: number }>(`SELECT count(*) AS n FROM ${r} WHERE date_ms >= ? AND date_ms < ?`)
+          .prepare<[number, number], { n: number }>(
+            `SELECT count(*) AS n FROM ${r} WHERE date_ms >= ? AND date_ms < ?`,
+          )
           .get(startMs, endMs)?.n ?? 0;
     }
     return out;
@@ -335,14 +373,24 @@ export class SqliteStore implements IngestStore, ExportStore {
 
   /** When a file last arrived, whatever became of it. */
   lastFileAt(): number | undefined {
-    return this.db.prepare<[], { m: number | null }>(`SELECT max(ingested_at) AS m FROM files`).get()?.m ?? undefined;
+    return (
+      this.db.prepare<[], { m: number | null }>(`SELECT max(ingested_at) AS m FROM files`).get()
+        ?.m ?? undefined
+    );
   }
 
   /** Quarantined files, newest first. */
-  quarantined(limit: number): { total: number; items: { name: string; reason: string; detail: string; at: number; movedTo: string | null }[] } {
-    const total = this.db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM quarantine`).get()?.n ?? 0;
+  quarantined(limit: number): {
+    total: number;
+    items: { name: string; reason: string; detail: string; at: number; movedTo: string | null }[];
+  } {
+    const total =
+      this.db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM quarantine`).get()?.n ?? 0;
     const items = this.db
-      .prepare<[number], { name: string; reason: string; detail: string; at: number; movedTo: string | null }>(
+      .prepare<
+        [number],
+        { name: string; reason: string; detail: string; at: number; movedTo: string | null }
+      >(
         `SELECT q.name, q.reason, q.detail, q.quarantined_at AS at, f.finished_path AS movedTo
            FROM quarantine q JOIN files f ON f.id = q.file_id ORDER BY q.id DESC LIMIT ?`,
       )
@@ -371,7 +419,9 @@ export class SqliteStore implements IngestStore, ExportStore {
 
   /** Clears a day's mark unless it was marked again after `exportStartedMs`. */
   clearDirty(day: string, exportStartedMs: number): void {
-    this.db.prepare(`DELETE FROM dirty_days WHERE day = ? AND marked_at <= ?`).run(day, exportStartedMs);
+    this.db
+      .prepare(`DELETE FROM dirty_days WHERE day = ? AND marked_at <= ?`)
+      .run(day, exportStartedMs);
   }
 
   /** Marks a day to be exported again (after a failed write). */
@@ -383,12 +433,24 @@ export class SqliteStore implements IngestStore, ExportStore {
    * One page of a report's rows in [startMs, endMs), ordered by dateCreated then id (then
    * status code), starting after `after`.
    */
-  pageRows(report: Report, startMs: number, endMs: number, after: PageKey | undefined, limit: number): ExportRow[] {
+  pageRows(
+    report: Report,
+    startMs: number,
+    endMs: number,
+    after: PageKey | undefined,
+    limit: number,
+  ): ExportRow[] {
     const key = after ?? { dateMs: startMs - 1, id: '', code: '' };
     if (report === 'statuses') {
       return this.pageStatuses.all(startMs, endMs, key.dateMs, key.id, key.code, limit);
     }
-    return (report === 'sends' ? this.pageSends : this.pageInbound).all(startMs, endMs, key.dateMs, key.id, limit);
+    return (report === 'sends' ? this.pageSends : this.pageInbound).all(
+      startMs,
+      endMs,
+      key.dateMs,
+      key.id,
+      limit,
+    );
   }
 
   private pageSendsStmt: Database.Statement<unknown[], ExportRow> | undefined;
@@ -447,11 +509,28 @@ export class SqliteStore implements IngestStore, ExportStore {
   /** Every export file recorded, by report then day. */
   exportRecords(): ExportRecord[] {
     return this.db
-      .prepare<[], { report: Report; day: string; path: string; rows: number; bytes: number; sha256: string; exported_at: number }>(
-        `SELECT * FROM exports ORDER BY report, day`,
-      )
+      .prepare<
+        [],
+        {
+          report: Report;
+          day: string;
+          path: string;
+          rows: number;
+          bytes: number;
+          sha256: string;
+          exported_at: number;
+        }
+      >(`SELECT * FROM exports ORDER BY report, day`)
       .all()
-      .map((r) => ({ report: r.report, day: r.day, path: r.path, rows: r.rows, bytes: r.bytes, sha256: r.sha256, exportedAt: r.exported_at }));
+      .map((r) => ({
+        report: r.report,
+        day: r.day,
+        path: r.path,
+        rows: r.rows,
+        bytes: r.bytes,
+        sha256: r.sha256,
+        exportedAt: r.exported_at,
+      }));
   }
 
   /** `PRAGMA integrity_check`: "ok" when the file is sound. */

@@ -1,6 +1,14 @@
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { COLUMNS, REPORTS, reportFileName, toCsvRow, type Report, type ReportRow, type RowContext } from '../core/csv-rows.js';
+import {
+  COLUMNS,
+  REPORTS,
+  reportFileName,
+  toCsvRow,
+  type Report,
+  type ReportRow,
+  type RowContext,
+} from '../core/csv-rows.js';
 import { addDays, dayInZone, dayRange } from '../core/days.js';
 import { describeError } from '../errors.js';
 import type { Clock, Log } from './ports.js';
@@ -23,7 +31,13 @@ export interface ExportStore {
   dirtyDays(): string[];
   clearDirty(day: string, exportStartedMs: number): void;
   markDirty(day: string, nowMs: number): void;
-  pageRows(report: Report, startMs: number, endMs: number, after: PageKey | undefined, limit: number): ReportRow[];
+  pageRows(
+    report: Report,
+    startMs: number,
+    endMs: number,
+    after: PageKey | undefined,
+    limit: number,
+  ): ReportRow[];
   recordExport(rec: ExportRecord): void;
   exportRecords(): ExportRecord[];
 }
@@ -50,7 +64,11 @@ export type ExportSummary = {
 };
 
 /** The default set: every day changed since its last export, plus yesterday, oldest first. */
-export function defaultExportDays(store: Pick<ExportStore, 'dirtyDays'>, nowMs: number, timeZone: string): string[] {
+export function defaultExportDays(
+  store: Pick<ExportStore, 'dirtyDays'>,
+  nowMs: number,
+  timeZone: string,
+): string[] {
   const yesterday = addDays(dayInZone(nowMs, timeZone), -1);
   return [...new Set([...store.dirtyDays(), yesterday])].sort();
 }
@@ -62,10 +80,20 @@ type Deps = { store: ExportStore; writeFile: WriteFile; clock: Clock; log: Log }
  * A day is cleared from the changed list only when all its files were written; a failed
  * write leaves the previous file in place and the day marked for the next export.
  */
-export async function runExport(deps: Deps, opts: ExportOptions, days: readonly string[]): Promise<ExportSummary> {
+export async function runExport(
+  deps: Deps,
+  opts: ExportOptions,
+  days: readonly string[],
+): Promise<ExportSummary> {
   const { store, writeFile, clock, log } = deps;
   const started = clock();
-  const summary: ExportSummary = { days: [...days], files: [], failures: [], manifest: '', seconds: 0 };
+  const summary: ExportSummary = {
+    days: [...days],
+    files: [],
+    failures: [],
+    manifest: '',
+    seconds: 0,
+  };
   for (const day of days) {
     let dayOk = true;
     for (const report of REPORTS) {
@@ -73,13 +101,24 @@ export async function runExport(deps: Deps, opts: ExportOptions, days: readonly 
       const counter = { rows: 0 };
       try {
         const written = await writeFile(target, reportChunks(store, opts, report, day, counter));
-        store.recordExport({ report, day, path: target, rows: counter.rows, bytes: written.bytes, sha256: written.sha256, exportedAt: clock() });
+        store.recordExport({
+          report,
+          day,
+          path: target,
+          rows: counter.rows,
+          bytes: written.bytes,
+          sha256: written.sha256,
+          exportedAt: clock(),
+        });
         summary.files.push({ report, day, path: target, rows: counter.rows, bytes: written.bytes });
       } catch (err) {
         dayOk = false;
         const error = describeError(err);
         summary.failures.push({ path: target, error });
-        log.error({ path: target, err: error }, 'export file not written; the previous file is intact and the day will be exported again');
+        log.error(
+          { path: target, err: error },
+          'export file not written; the previous file is intact and the day will be exported again',
+        );
       }
     }
     if (dayOk) store.clearDirty(day, started);

@@ -92,7 +92,10 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
   summary.matched = sel.selected.length + sel.young.length + sel.deferred;
   summary.young = sel.young.length;
   summary.deferred = sel.deferred;
-  log.debug({ listed: entries.length, selected: sel.selected.length, young: sel.young.length }, 'listed');
+  log.debug(
+    { listed: entries.length, selected: sel.selected.length, young: sel.young.length },
+    'listed',
+  );
 
   const batchSize = opts.batchSize ?? 1000;
   const pendingFinishes: Promise<void>[] = [];
@@ -102,7 +105,9 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
       break;
     }
     const chunk = sel.selected.slice(i, i + batchSize);
-    const prepared = await mapPool(chunk, opts.concurrency, (entry) => prepareFile(deps, opts, entry));
+    const prepared = await mapPool(chunk, opts.concurrency, (entry) =>
+      prepareFile(deps, opts, entry),
+    );
     const work: Work[] = [];
     let connectionLost: unknown;
     prepared.forEach((r, j) => {
@@ -115,20 +120,35 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
       if (!isFileLevelError(r.error)) connectionLost ??= r.error;
     });
 
-    const toCommit = work.filter((w): w is Extract<Work, { kind: 'commit' }> => w.kind === 'commit');
-    const commits = toCommit.length ? store.commitBatch(toCommit.map((w) => w.item), clock()) : [];
+    const toCommit = work.filter(
+      (w): w is Extract<Work, { kind: 'commit' }> => w.kind === 'commit',
+    );
+    const commits = toCommit.length
+      ? store.commitBatch(
+          toCommit.map((w) => w.item),
+          clock(),
+        )
+      : [];
     summary.fetched += toCommit.length;
     const finishes: { entry: RemoteEntry; fileId: number; quarantine: boolean }[] = [];
     toCommit.forEach((w, j) => {
       const c = commits[j];
       if (!c) return;
-      for (const [type, n] of Object.entries(c.newByType)) summary.newEvents[type] = (summary.newEvents[type] ?? 0) + n;
+      for (const [type, n] of Object.entries(c.newByType))
+        summary.newEvents[type] = (summary.newEvents[type] ?? 0) + n;
       summary.duplicates += c.duplicates;
       summary.conflicts += c.conflicts;
       summary.otherEvents += c.other;
       if (w.item.kind === 'quarantine') {
-        summary.quarantined.push({ file: w.entry.name, reason: w.item.reason, detail: w.item.detail });
-        log.warn({ file: w.entry.name, reason: w.item.reason, detail: w.item.detail }, 'file quarantined');
+        summary.quarantined.push({
+          file: w.entry.name,
+          reason: w.item.reason,
+          detail: w.item.detail,
+        });
+        log.warn(
+          { file: w.entry.name, reason: w.item.reason, detail: w.item.detail },
+          'file quarantined',
+        );
       }
       finishes.push({ entry: w.entry, fileId: c.fileId, quarantine: w.item.kind === 'quarantine' });
     });
@@ -136,7 +156,11 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
       if (w.kind === 'wait') summary.waiting.push({ file: w.entry.name, detail: w.detail });
       if (w.kind === 'finish-only') {
         summary.alreadyProcessed++;
-        finishes.push({ entry: w.entry, fileId: w.known.id, quarantine: w.known.outcome === 'quarantined' });
+        finishes.push({
+          entry: w.entry,
+          fileId: w.known.id,
+          quarantine: w.known.outcome === 'quarantined',
+        });
       }
     }
     // Finishing this batch overlaps with fetching the next one.
@@ -158,13 +182,18 @@ function isFileLevelError(err: unknown): boolean {
   return err instanceof SftpError && /shrank/.test(err.message);
 }
 
-async function prepareFile(deps: Deps, opts: IngestOptions, entry: RemoteEntry): Promise<Work | undefined> {
+async function prepareFile(
+  deps: Deps,
+  opts: IngestOptions,
+  entry: RemoteEntry,
+): Promise<Work | undefined> {
   const { source, store, clock } = deps;
   const remotePath = posix.join(opts.remoteDir, entry.name);
   const known = store.findFileByIdentity(remotePath, entry.size, entry.mtimeMs);
   if (known) {
     if (known.finish === 'kept') return undefined;
-    if (known.finish === 'pending' || known.finish === 'failed') return { kind: 'finish-only', entry, known };
+    if (known.finish === 'pending' || known.finish === 'failed')
+      return { kind: 'finish-only', entry, known };
   }
   const meta = (bytes: Uint8Array): FileMeta => ({
     name: entry.name,
@@ -201,7 +230,8 @@ async function prepareFile(deps: Deps, opts: IngestOptions, entry: RemoteEntry):
   if (seen) return { kind: 'finish-only', entry, known: seen };
 
   const parsed = parseWebhookFile(bytes, opts.sourceTimeZone);
-  if (parsed.ok) return { kind: 'commit', entry, item: { kind: 'ingest', file, events: parsed.events } };
+  if (parsed.ok)
+    return { kind: 'commit', entry, item: { kind: 'ingest', file, events: parsed.events } };
   const ageMs = clock() - entry.mtimeMs;
   if (parsed.retryable && ageMs < opts.parseGraceSeconds * 1000) {
     return { kind: 'wait', entry, detail: `${parsed.reason}: ${parsed.detail}` };
@@ -209,7 +239,14 @@ async function prepareFile(deps: Deps, opts: IngestOptions, entry: RemoteEntry):
   return {
     kind: 'commit',
     entry,
-    item: { kind: 'quarantine', file, reason: parsed.reason, detail: parsed.detail, content: bytes, truncated: false },
+    item: {
+      kind: 'quarantine',
+      file,
+      reason: parsed.reason,
+      detail: parsed.detail,
+      content: bytes,
+      truncated: false,
+    },
   };
 }
 
@@ -240,20 +277,34 @@ async function finishAll(
       const status = (err as { status?: unknown }).status;
       if (status === 2 && !(await source.exists(from).catch(() => true))) {
         // Someone else already took the file away; its events are safely stored.
-        store.setFinish(fileId, 'gone', null, 'the file disappeared before it could be finished', clock());
+        store.setFinish(
+          fileId,
+          'gone',
+          null,
+          'the file disappeared before it could be finished',
+          clock(),
+        );
         log.warn({ file: entry.name }, 'file vanished before it could be moved or deleted');
         return;
       }
       const error = describeError(err);
       store.setFinish(fileId, 'failed', null, error, clock());
       summary.finishErrors.push({ file: entry.name, error });
-      log.warn({ file: entry.name, err: error }, 'could not finish file; it is retried on the next poll');
+      log.warn(
+        { file: entry.name, err: error },
+        'could not finish file; it is retried on the next poll',
+      );
     }
   });
 }
 
 /** Renames into `dir`, choosing `name~1.ext`, `name~2.ext`, ... when the name is taken. */
-async function renameUnique(source: Source, from: string, dir: string, name: string): Promise<string> {
+async function renameUnique(
+  source: Source,
+  from: string,
+  dir: string,
+  name: string,
+): Promise<string> {
   const ext = posix.extname(name);
   const stem = name.slice(0, name.length - ext.length);
   for (let n = 0; n < 1000; n++) {

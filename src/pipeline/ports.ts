@@ -44,7 +44,13 @@ export interface IngestStore {
   findFileByHash(contentHash: string): KnownFile | undefined;
   /** Commits every item in one transaction; results are in the items' order. */
   commitBatch(items: readonly BatchItem[], nowMs: number): FileCommit[];
-  setFinish(fileId: number, finish: KnownFile['finish'], finishedPath: string | null, error: string | null, nowMs: number): void;
+  setFinish(
+    fileId: number,
+    finish: KnownFile['finish'],
+    finishedPath: string | null,
+    error: string | null,
+    nowMs: number,
+  ): void;
 }
 
 /** The SFTP folder as the ingest pipeline sees it; `io/sftp-source.ts` is the real one. */

@@ -26,7 +26,11 @@ export type TestSetup = {
 };
 
 /** Writes a config for `sshd` with its own remote folder and local data folder. */
-export function setupConfig(sshd: Sshd, sftp: Record<string, unknown> = {}, rest: Record<string, unknown> = {}): TestSetup {
+export function setupConfig(
+  sshd: Sshd,
+  sftp: Record<string, unknown> = {},
+  rest: Record<string, unknown> = {},
+): TestSetup {
   const local = tempDir();
   const remoteDir = fs.mkdtempSync(path.join(sshd.root, 'hooks-'));
   fs.chmodSync(remoteDir, 0o777);
@@ -50,12 +54,27 @@ export function setupConfig(sshd: Sshd, sftp: Record<string, unknown> = {}, rest
   fs.writeFileSync(configFile, JSON.stringify(raw, null, 2));
   // Secrets a test passes through the environment are not in the file; stand in for them here.
   const hasSecret = raw.sftp.privateKeyPath !== undefined || 'password' in raw.sftp;
-  const config = validateConfig(raw, hasSecret ? {} : { SFTP_PASSWORD: 'from-env' }, configFile);
-  return { configFile, config, raw, local, remoteDir, processedDir: config.sftp.processedDir, errorDir: config.sftp.errorDir };
+  const config = validateConfig(raw, hasSecret ? {} : { SFTP_PASSWORD: 'from-env' }, configFile, {
+    requirePin: false,
+  });
+  return {
+    configFile,
+    config,
+    raw,
+    local,
+    remoteDir,
+    processedDir: config.sftp.processedDir,
+    errorDir: config.sftp.errorDir,
+  };
 }
 
 /** Drops a file into a remote folder, aged `ageSeconds` so it is past minFileAgeSeconds. */
-export function dropFile(dir: string, name: string, content: string | Buffer, ageSeconds = 60): string {
+export function dropFile(
+  dir: string,
+  name: string,
+  content: string | Buffer,
+  ageSeconds = 60,
+): string {
   const file = path.join(dir, name);
   fs.writeFileSync(file, content);
   const t = new Date(Date.now() - ageSeconds * 1000);
@@ -70,7 +89,11 @@ export function listDir(dir: string): string[] {
 export type CliResult = { code: number; stdout: string; stderr: string };
 
 /** Runs the built CLI as a real process. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 60_000,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: PROJECT_ROOT,

@@ -77,10 +77,14 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   keygen(hostKey, 'ed25519');
   keygen(clientKey, 'ed25519');
   const authorized = path.join(dir, 'authorized_keys');
-  const keys = [fs.readFileSync(`${clientKey}.pub`, 'utf8'), ...(options.extraAuthorizedKeys ?? [])];
+  const keys = [
+    fs.readFileSync(`${clientKey}.pub`, 'utf8'),
+    ...(options.extraAuthorizedKeys ?? []),
+  ];
   fs.writeFileSync(authorized, keys.join(''), { mode: 0o644 });
   const user = os.userInfo().username;
-  if (process.getuid?.() === 0 && !fs.existsSync('/run/sshd')) fs.mkdirSync('/run/sshd', { mode: 0o755 });
+  if (process.getuid?.() === 0 && !fs.existsSync('/run/sshd'))
+    fs.mkdirSync('/run/sshd', { mode: 0o755 });
   const port = await freePort();
   const isRoot = process.getuid?.() === 0;
   const config = [
@@ -111,13 +115,19 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   fs.writeFileSync(path.join(dir, 'sshd_config'), config);
   const start = async (): Promise<void> => {
     fs.rmSync(path.join(dir, 'sshd.pid'), { force: true });
-    const r = spawnSync(SSHD_BIN, ['-f', path.join(dir, 'sshd_config'), '-E', path.join(dir, 'sshd.log')], { encoding: 'utf8' });
+    const r = spawnSync(
+      SSHD_BIN,
+      ['-f', path.join(dir, 'sshd_config'), '-E', path.join(dir, 'sshd.log')],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`sshd failed to start: ${r.stderr}`);
     for (let i = 0; i < 100; i++) {
       if (fs.existsSync(path.join(dir, 'sshd.pid')) && (await canConnect(port))) return;
       await new Promise((res) => setTimeout(res, 50));
     }
-    throw new Error(`sshd did not come up; log:\n${fs.readFileSync(path.join(dir, 'sshd.log'), 'utf8')}`);
+    throw new Error(
+      `sshd did not come up; log:\n${fs.readFileSync(path.join(dir, 'sshd.log'), 'utf8')}`,
+    );
   };
   await start();
   const stop = (): void => {
@@ -169,9 +179,12 @@ function canConnect(port: number): Promise<boolean> {
  */
 export function passwordUser(name = 'webiotest'): { name: string; password: string } {
   if (process.getuid?.() !== 0) {
-    throw new Error('the password-login test needs root to create a local user for sshd; run the suite as root (CI does)');
+    throw new Error(
+      'the password-login test needs root to create a local user for sshd; run the suite as root (CI does)',
+    );
   }
-  if (spawnSync('id', [name]).status !== 0) execFileSync('useradd', ['--no-create-home', '--shell', '/bin/sh', name]);
+  if (spawnSync('id', [name]).status !== 0)
+    execFileSync('useradd', ['--no-create-home', '--shell', '/bin/sh', name]);
   const password = `pw-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
   execFileSync('chpasswd', { input: `${name}:${password}\n` });
   return { name, password };

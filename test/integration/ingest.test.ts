@@ -2,7 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inboundMessage, json, messageSend, messageStatusUpdate, payment } from '../fixtures/webio.js';
+import {
+  inboundMessage,
+  json,
+  messageSend,
+  messageStatusUpdate,
+  payment,
+} from '../fixtures/webio.js';
 import { dropFile, listDir, runCli, setupConfig } from '../helpers/harness.js';
 import { keygen, passwordUser, startSshd, type Sshd } from '../helpers/sshd.js';
 
@@ -30,11 +36,20 @@ describe('ingest against a real OpenSSH server', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
-    expect(summary.newEvents).toEqual({ messageSend: 1, inboundMessage: 1, messageStatusUpdate: 1 });
+    expect(summary.newEvents).toEqual({
+      messageSend: 1,
+      inboundMessage: 1,
+      messageStatusUpdate: 1,
+    });
     expect(summary.otherEvents).toBe(1);
     expect(summary.quarantined).toEqual([]);
     expect(listDir(t.remoteDir)).toEqual(['error', 'processed']);
-    expect(listDir(t.processedDir)).toEqual(['inbound.json', 'payment.json', 'send.json', 'status.json']);
+    expect(listDir(t.processedDir)).toEqual([
+      'inbound.json',
+      'payment.json',
+      'send.json',
+      'status.json',
+    ]);
 
     const d = db(t.config.database.path);
     const send = d.prepare('SELECT * FROM sends').get() as Record<string, unknown>;
@@ -70,13 +85,16 @@ describe('ingest against a real OpenSSH server', () => {
     expect(s.conflicts).toBe(1);
 
     const d = db(t.config.database.path);
-    expect(d.prepare('SELECT body, conflicts FROM sends').all()).toEqual([{ body: messageSend.body, conflicts: 1 }]);
-    // The conflicting payload is kept in the ledger, never dropped.
-    expect(d.prepare(`SELECT outcome FROM raw_events ORDER BY id`).all().map((x) => (x as { outcome: string }).outcome)).toEqual([
-      'new',
-      'conflict',
-      'duplicate',
+    expect(d.prepare('SELECT body, conflicts FROM sends').all()).toEqual([
+      { body: messageSend.body, conflicts: 1 },
     ]);
+    // The conflicting payload is kept in the ledger, never dropped.
+    expect(
+      d
+        .prepare(`SELECT outcome FROM raw_events ORDER BY id`)
+        .all()
+        .map((x) => (x as { outcome: string }).outcome),
+    ).toEqual(['new', 'conflict', 'duplicate']);
     d.close();
 
     // A second delivery of the same content is a duplicate across runs too.
@@ -99,7 +117,9 @@ describe('ingest against a real OpenSSH server', () => {
     const r = await runCli(['ingest', '--config', t.configFile, '--json']);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
-    const reasons = Object.fromEntries(s.quarantined.map((q: { file: string; reason: string }) => [q.file, q.reason]));
+    const reasons = Object.fromEntries(
+      s.quarantined.map((q: { file: string; reason: string }) => [q.file, q.reason]),
+    );
     expect(reasons).toEqual({
       'not-json.json': 'not-json',
       'empty.json': 'empty',
@@ -111,7 +131,11 @@ describe('ingest against a real OpenSSH server', () => {
     });
     expect(listDir(t.errorDir)).toEqual(Object.keys(reasons).sort());
     const d = db(t.config.database.path);
-    const rows = d.prepare('SELECT name, reason, detail, content, content_truncated FROM quarantine ORDER BY name').all() as {
+    const rows = d
+      .prepare(
+        'SELECT name, reason, detail, content, content_truncated FROM quarantine ORDER BY name',
+      )
+      .all() as {
       name: string;
       reason: string;
       detail: string;
@@ -134,14 +158,29 @@ describe('ingest against a real OpenSSH server', () => {
     dropFile(t.remoteDir, 'x.json.tmp', json(messageSend));
     dropFile(t.remoteDir, '.hidden.json', json(messageSend));
     dropFile(t.remoteDir, 'notes.txt', 'hello');
-    dropFile(t.remoteDir, 'half.json', '{"type": "inboundMessage", "communicationActionId": "1"', 60);
+    dropFile(
+      t.remoteDir,
+      'half.json',
+      '{"type": "inboundMessage", "communicationActionId": "1"',
+      60,
+    );
 
     const s = JSON.parse((await runCli(['ingest', '--config', t.configFile, '--json'])).stdout);
     expect(s.young).toBe(1);
     expect(s.fetched).toBe(0);
     expect(s.waiting.map((w: { file: string }) => w.file)).toEqual(['half.json']);
     expect(listDir(t.remoteDir)).toEqual(
-      ['.hidden.json', 'error', 'half.json', 'notes.txt', 'processed', 'upload.json.filepart', 'upload.json.part', 'x.json.tmp', 'young.json'].sort(),
+      [
+        '.hidden.json',
+        'error',
+        'half.json',
+        'notes.txt',
+        'processed',
+        'upload.json.filepart',
+        'upload.json.part',
+        'x.json.tmp',
+        'young.json',
+      ].sort(),
     );
     // Once the upload finishes, the file is ingested on the next poll.
     dropFile(t.remoteDir, 'half.json', json({ ...inboundMessage, communicationActionId: '1' }), 60);
@@ -172,9 +211,13 @@ describe('ingest against a real OpenSSH server', () => {
 
     const keep = setupConfig(sshd, { afterIngest: 'keep' });
     dropFile(keep.remoteDir, 'send.json', json(messageSend));
-    const first = JSON.parse((await runCli(['ingest', '--config', keep.configFile, '--json'])).stdout);
+    const first = JSON.parse(
+      (await runCli(['ingest', '--config', keep.configFile, '--json'])).stdout,
+    );
     expect(first.finished.kept).toBe(1);
-    const second = JSON.parse((await runCli(['ingest', '--config', keep.configFile, '--json'])).stdout);
+    const second = JSON.parse(
+      (await runCli(['ingest', '--config', keep.configFile, '--json'])).stdout,
+    );
     expect(second.fetched).toBe(0);
     expect(second.duplicates).toBe(0);
     expect(listDir(keep.remoteDir)).toEqual(['error', 'send.json']);
@@ -192,7 +235,9 @@ describe('ingest against a real OpenSSH server', () => {
     expect((await runCli(['ingest', '--config', t.configFile])).code).toBe(0);
     expect(listDir(t.processedDir)).toEqual(['send.json', 'send~1.json', 'send~2.json']);
     expect(fs.readFileSync(path.join(t.processedDir, 'send.json'), 'utf8')).toBe('older file');
-    expect(fs.readFileSync(path.join(t.processedDir, 'send~2.json'), 'utf8')).toBe(json(messageSend));
+    expect(fs.readFileSync(path.join(t.processedDir, 'send~2.json'), 'utf8')).toBe(
+      json(messageSend),
+    );
     expect(listDir(t.errorDir)).toEqual(['bad.json', 'bad~1.json']);
     expect(fs.readFileSync(path.join(t.errorDir, 'bad~1.json'), 'utf8')).toBe('garbage');
   });
@@ -206,15 +251,22 @@ describe('ingest against a real OpenSSH server', () => {
     keygen(rsa, 'rsa', 'correct horse');
     const server = await startSshd({
       passwordUser: pw.name,
-      extraAuthorizedKeys: [fs.readFileSync(`${ecdsa}.pub`, 'utf8'), fs.readFileSync(`${rsa}.pub`, 'utf8')],
+      extraAuthorizedKeys: [
+        fs.readFileSync(`${ecdsa}.pub`, 'utf8'),
+        fs.readFileSync(`${rsa}.pub`, 'utf8'),
+      ],
     });
     try {
       const viaPassword = setupConfig(server, { username: pw.name, privateKeyPath: undefined });
       dropFile(viaPassword.remoteDir, 'send.json', json(messageSend));
-      const r1 = await runCli(['ingest', '--config', viaPassword.configFile, '--json'], { SFTP_PASSWORD: pw.password });
+      const r1 = await runCli(['ingest', '--config', viaPassword.configFile, '--json'], {
+        SFTP_PASSWORD: pw.password,
+      });
       expect(r1.stderr).toBe('');
       expect(JSON.parse(r1.stdout).newEvents.messageSend).toBe(1);
-      const wrongPw = await runCli(['ingest', '--config', viaPassword.configFile], { SFTP_PASSWORD: 'wrong' });
+      const wrongPw = await runCli(['ingest', '--config', viaPassword.configFile], {
+        SFTP_PASSWORD: 'wrong',
+      });
       expect(wrongPw.code).toBe(1);
       expect(wrongPw.stderr).toContain('authentication failed');
       expect(wrongPw.stderr).not.toContain('wrong');
@@ -226,7 +278,10 @@ describe('ingest against a real OpenSSH server', () => {
 
       const viaRsa = setupConfig(server, { privateKeyPath: undefined });
       dropFile(viaRsa.remoteDir, 'send.json', json(messageSend));
-      const r3 = await runCli(['ingest', '--config', viaRsa.configFile], { SFTP_PRIVATE_KEY_PATH: rsa, SFTP_PASSPHRASE: 'correct horse' });
+      const r3 = await runCli(['ingest', '--config', viaRsa.configFile], {
+        SFTP_PRIVATE_KEY_PATH: rsa,
+        SFTP_PASSPHRASE: 'correct horse',
+      });
       expect(r3.stderr).toBe('');
       expect(listDir(viaRsa.processedDir)).toEqual(['send.json']);
     } finally {

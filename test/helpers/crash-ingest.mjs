@@ -1,0 +1,71 @@
+// Runs one ingest with the real store and SFTP source, and kills itself with SIGKILL at a
+// chosen point, as a power cut or `kill -9` would:
+//   node crash-ingest.mjs CONFIG POINT[:N]
+// POINT: list | read:N (after N files fetched) | commit-item:N (inside the transaction, after
+// N files) | after-commit (commit done, nothing moved) | rename:N (after N files moved).
+import { loadConfig } from '../../dist/config/load.js';
+import { openStore } from '../../dist/jobs.js';
+import { SftpSource } from '../../dist/io/sftp-source.js';
+import { runIngest } from '../../dist/pipeline/ingest-run.js';
+
+const [configFile, spec] = process.argv.slice(2);
+const [point, nText] = spec.split(':');
+const n = Number(nText ?? 0);
+const die = () => process.kill(process.pid, 'SIGKILL');
+let counter = 0;
+const tick = () => {
+  counter += 1;
+  if (counter >= n) die();
+};
+
+const config = loadConfig(configFile);
+const { store } = openStore(config);
+const real = await SftpSource.connect(config.sftp);
+const source = {
+  list: async (dir) => {
+    const r = await real.list(dir);
+    if (point === 'list') die();
+    return r;
+  },
+  read: async (p, size) => {
+    const r = await real.read(p, size);
+    if (point === 'read') tick();
+    return r;
+  },
+  readHead: (p, b) => real.readHead(p, b),
+  rename: async (a, b) => {
+    await real.rename(a, b);
+    if (point === 'rename') tick();
+  },
+  remove: (p) => real.remove(p),
+  exists: (p) => real.exists(p),
+  ensureDir: (p) => real.ensureDir(p),
+  close: () => real.close(),
+};
+if (point === 'commit-item') {
+  const commitItem = store.commitItem.bind(store);
+  store.commitItem = (item, now) => {
+    const r = commitItem(item, now);
+    tick();
+    return r;
+  };
+}
+if (point === 'after-commit') {
+  const commitBatch = store.commitBatch.bind(store);
+  store.commitBatch = (items, now) => {
+    const r = commitBatch(items, now);
+    die();
+    return r;
+  };
+}
+const log = { debug() {}, info() {}, warn() {}, error() {} };
+const summary = await runIngest(
+  { source, store, log, clock: Date.now },
+  {
+    ...config.sftp,
+    sourceTimeZone: config.source.timezone,
+    batchSize: Number(process.env.BATCH_SIZE ?? 1000),
+  },
+);
+console.log(JSON.stringify(summary));
+process.exit(0);

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json, messageSend } from '../fixtures/webio.js';
+import { dropFile, runCli, setupConfig } from '../helpers/harness.js';
+import { startSshd, type Sshd } from '../helpers/sshd.js';
+
+let sshd: Sshd;
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(() => sshd?.stop());
+
+describe('doctor', () => {
+  it('shows the host key fingerprint, logs in, lists the folder and checks the folders are writable', async () => {
+    const t = setupConfig(sshd);
+    dropFile(t.remoteDir, 'a.json', json(messageSend));
+    dropFile(t.remoteDir, 'b.json.part', 'x');
+    const r = await runCli(['doctor', '--config', t.configFile]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`server offers ${sshd.fingerprint} (ssh-ed25519), matching the pin`);
+    expect(r.stdout).toContain(`${t.remoteDir}: 2 entries, 1 matching *.json`);
+    expect(r.stdout).toContain(`ok   processedDir: ${t.processedDir} exists and is writable`);
+    expect(r.stdout).toContain(`ok   errorDir: ${t.errorDir} exists and is writable`);
+    expect(fs.readdirSync(t.processedDir)).toEqual([]);
+  });
+
+  it('without a pin shows what the server offers and sends no credentials', async () => {
+    const t = setupConfig(sshd, { hostKeyFingerprint: undefined });
+    const logins = () =>
+      fs.readFileSync(`${sshd.dir}/sshd.log`, 'utf8').match(/Accepted publickey/g)?.length ?? 0;
+    const before = logins();
+    const r = await runCli(['doctor', '--config', t.configFile, '--json']);
+    expect(logins()).toBe(before);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual([
+      ['config', true],
+      ['host key', false],
+      ['database folder', true],
+      ['export folder', true],
+    ]);
+    expect(out.checks[1].detail).toContain(sshd.fingerprint);
+  });
+
+  it('never prints the password', async () => {
+    const t = setupConfig(sshd, { password: 'hunter2-secret', privateKeyPath: undefined });
+    const r = await runCli(['doctor', '--config', t.configFile, '--json', '--verbose']);
+    expect(r.stdout + r.stderr).not.toContain('hunter2-secret');
+    expect(JSON.parse(r.stdout).config.sftp.password).toBe('***');
+  });
+});
+
+describe('status', () => {
+  it('shows counts, the last poll and the quarantine', async () => {
+    const t = setupConfig(sshd, {}, { export: { dir: '/tmp/unused', timezone: 'UTC' } });
+    dropFile(
+      t.remoteDir,
+      'a.json',
+      json({
+        ...messageSend,
+        dateCreated: new Date(Date.now() - 3600_000)
+          .toISOString()
+          .replace('T', ' ')
+          .replace('Z', ''),
+      }),
+    );
+    dropFile(t.remoteDir, 'bad.json', '{oops', 600);
+    expect((await runCli(['ingest', '--config', t.configFile])).code).toBe(0);
+    const r = await runCli(['status', '--config', t.configFile, '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.counts.typed).toEqual({ sends: 1, inbound: 0, statuses: 0 });
+    expect(s.lastPoll.ok).toBe(true);
+    expect(s.quarantine.total).toBe(1);
+    expect(s.quarantine.latest[0]).toMatchObject({ name: 'bad.json', reason: 'not-json' });
+    expect(s.days.reduce((a: number, d: { sends: number }) => a + d.sends, 0)).toBe(1);
+    const text = await runCli(['status', '--config', t.configFile]);
+    expect(text.stdout).toContain('rows: sends 1, inbound 0, statuses 0');
+    expect(text.stdout).toContain('quarantine: 1 file(s)');
+  });
+});

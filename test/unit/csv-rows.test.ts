@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { escapeFormula, mergeLabels, statusLabel, toCsvRow } from '../../src/core/csv-rows.js';
+import { chooseDays } from '../../src/commands/export.js';
+
+describe('CSV rows', () => {
+  it.each([
+    ['=SUM(A1)', "'=SUM(A1)"],
+    ['+44', "'+44"],
+    ['-1', "'-1"],
+    ['@here', "'@here"],
+    ['\tx', "'\tx"],
+    ['\rx', "'\rx"],
+    ['plain', 'plain'],
+    [' =not first', ' =not first'],
+    ['', ''],
+  ])('escapes %j as %j', (input, output) => {
+    expect(escapeFormula(input)).toBe(output);
+  });
+
+  it('labels known codes and leaves unknown ones empty', () => {
+    const labels = mergeLabels({ '3': 'Carrier down' });
+    expect(statusLabel('0', labels)).toBe('Delivered');
+    expect(statusLabel('3', labels)).toBe('Carrier down');
+    expect(statusLabel('4', labels)).toBe('');
+    expect(statusLabel('toString', labels)).toBe('');
+  });
+
+  it('never alters ids or addresses', () => {
+    const row = toCsvRow(
+      'statuses',
+      {
+        communication_action_id: '=1',
+        conversation_id: '-2',
+        date_ms: 0,
+        outbound_channel_address: '+447700900123',
+        inbound_channel_address: '@chan',
+        customer_uid: '=x',
+        body: '',
+        status_code: '0',
+        latest_status_code: null,
+        latest_status_ms: null,
+      },
+      { timeZone: 'UTC', labels: mergeLabels({}), escapeFormulas: true },
+    );
+    expect(row).toEqual([
+      '=1',
+      '-2',
+      '1970-01-01T00:00:00.000+00:00',
+      '0',
+      'Delivered',
+      '+447700900123',
+      '@chan',
+      '=x',
+    ]);
+  });
+});
+
+describe('export day options', () => {
+  it('turns --date and --from/--to into days', () => {
+    expect(chooseDays({})).toBeUndefined();
+    expect(chooseDays({ date: '2021-07-02' })).toEqual(['2021-07-02']);
+    expect(chooseDays({ from: '2021-02-27', to: '2021-03-02' })).toEqual([
+      '2021-02-27',
+      '2021-02-28',
+      '2021-03-01',
+      '2021-03-02',
+    ]);
+  });
+
+  it('refuses bad dates and ranges with a usage error', () => {
+    expect(() => chooseDays({ date: '2021-02-30' })).toThrow(
+      '--date 2021-02-30: expected a date as YYYY-MM-DD',
+    );
+    expect(() => chooseDays({ from: '2021-03-02', to: '2021-03-01' })).toThrow(
+      '--from 2021-03-02 is after --to 2021-03-01',
+    );
+    expect(() => chooseDays({ from: '2021-03-02' })).toThrow('--from and --to go together');
+    expect(() => chooseDays({ date: '2021-03-02', to: '2021-03-03' })).toThrow(
+      'either --date or --from/--to',
+    );
+  });
+});
