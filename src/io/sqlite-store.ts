@@ -8,10 +8,32 @@ import type { ParsedMessage } from '../core/events.js';
 import { REPORTS, type Report, type ReportRow } from '../core/csv-rows.js';
 export { REPORTS, type Report };
 import type { BatchItem, FileCommit, IngestStore, KnownFile } from '../pipeline/ports.js';
-import type { ExportRecord, ExportStore, PageKey } from '../pipeline/export-run.js';
+import type { ExportRecord, ExportStore } from '../pipeline/export-run.js';
 import { migrations } from './migrations/index.js';
 
 type ExportRow = ReportRow;
+
+const REPORT_SQL: Record<Report, string> = {
+  sends: `SELECT s.communication_action_id, s.conversation_id, s.date_ms, s.outbound_channel_address,
+                 s.inbound_channel_address, s.customer_uid, s.body, s.status_code,
+                 st.status_code AS latest_status_code, st.date_ms AS latest_status_ms
+            FROM sends s
+            LEFT JOIN statuses st ON st.rowid = (
+              SELECT rowid FROM statuses x WHERE x.communication_action_id = s.communication_action_id
+               ORDER BY x.date_ms DESC, x.status_code DESC LIMIT 1)
+           WHERE s.date_ms >= ? AND s.date_ms < ?
+           ORDER BY s.date_ms, s.communication_action_id`,
+  inbound: `SELECT communication_action_id, conversation_id, date_ms, outbound_channel_address,
+                   inbound_channel_address, customer_uid, body, status_code,
+                   NULL AS latest_status_code, NULL AS latest_status_ms
+              FROM inbound WHERE date_ms >= ? AND date_ms < ?
+             ORDER BY date_ms, communication_action_id`,
+  statuses: `SELECT communication_action_id, conversation_id, date_ms, outbound_channel_address,
+                    inbound_channel_address, customer_uid, body, status_code,
+                    NULL AS latest_status_code, NULL AS latest_status_ms
+               FROM statuses WHERE date_ms >= ? AND date_ms < ?
+              ORDER BY date_ms, communication_action_id, status_code`,
+};
 
 export type RunKind = 'ingest' | 'export';
 export type RunRecord = {
@@ -430,69 +452,13 @@ export class SqliteStore implements IngestStore, ExportStore {
   }
 
   /**
-   * One page of a report's rows in [startMs, endMs), ordered by dateCreated then id (then
-   * status code), starting after `after`.
+   * A report's rows in [startMs, endMs), ordered by dateCreated then id (then status code),
+   * read lazily: one statement stepped row by row, so memory does not grow with the day.
+   * The connection is busy until the iterator finishes or is returned.
    */
-  pageRows(
-    report: Report,
-    startMs: number,
-    endMs: number,
-    after: PageKey | undefined,
-    limit: number,
-  ): ExportRow[] {
-    const key = after ?? { dateMs: startMs - 1, id: '', code: '' };
-    if (report === 'statuses') {
-      return this.pageStatuses.all(startMs, endMs, key.dateMs, key.id, key.code, limit);
-    }
-    return (report === 'sends' ? this.pageSends : this.pageInbound).all(
-      startMs,
-      endMs,
-      key.dateMs,
-      key.id,
-      limit,
-    );
-  }
-
-  private pageSendsStmt: Database.Statement<unknown[], ExportRow> | undefined;
-  private get pageSends(): Database.Statement<unknown[], ExportRow> {
-    this.pageSendsStmt ??= this.db.prepare<unknown[], ExportRow>(
-      `SELECT s.communication_action_id, s.conversation_id, s.date_ms, s.outbound_channel_address,
-              s.inbound_channel_address, s.customer_uid, s.body, s.status_code,
-              st.status_code AS latest_status_code, st.date_ms AS latest_status_ms
-         FROM sends s
-         LEFT JOIN statuses st ON st.rowid = (
-           SELECT rowid FROM statuses x WHERE x.communication_action_id = s.communication_action_id
-            ORDER BY x.date_ms DESC, x.status_code DESC LIMIT 1)
-        WHERE s.date_ms >= ? AND s.date_ms < ? AND (s.date_ms, s.communication_action_id) > (?, ?)
-        ORDER BY s.date_ms, s.communication_action_id LIMIT ?`,
-    );
-    return this.pageSendsStmt;
-  }
-
-  private pageInboundStmt: Database.Statement<unknown[], ExportRow> | undefined;
-  private get pageInbound(): Database.Statement<unknown[], ExportRow> {
-    this.pageInboundStmt ??= this.db.prepare<unknown[], ExportRow>(
-      `SELECT communication_action_id, conversation_id, date_ms, outbound_channel_address,
-              inbound_channel_address, customer_uid, body, status_code,
-              NULL AS latest_status_code, NULL AS latest_status_ms
-         FROM inbound
-        WHERE date_ms >= ? AND date_ms < ? AND (date_ms, communication_action_id) > (?, ?)
-        ORDER BY date_ms, communication_action_id LIMIT ?`,
-    );
-    return this.pageInboundStmt;
-  }
-
-  private pageStatusesStmt: Database.Statement<unknown[], ExportRow> | undefined;
-  private get pageStatuses(): Database.Statement<unknown[], ExportRow> {
-    this.pageStatusesStmt ??= this.db.prepare<unknown[], ExportRow>(
-      `SELECT communication_action_id, conversation_id, date_ms, outbound_channel_address,
-              inbound_channel_address, customer_uid, body, status_code,
-              NULL AS latest_status_code, NULL AS latest_status_ms
-         FROM statuses
-        WHERE date_ms >= ? AND date_ms < ? AND (date_ms, communication_action_id, status_code) > (?, ?, ?)
-        ORDER BY date_ms, communication_action_id, status_code LIMIT ?`,
-    );
-    return this.pageStatusesStmt;
+  iterateRows(report: Report, startMs: number, endMs: number): IterableIterator<ExportRow> {
+    const stmt = this.db.prepare<[number, number], ExportRow>(REPORT_SQL[report]);
+    return stmt.iterate(startMs, endMs);
   }
 
   /** Records a written export file. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { stringify } from 'csv-stringify/sync';
+import { stringify } from 'csv-stringify';
 import {
   COLUMNS,
   REPORTS,
@@ -12,9 +12,6 @@ import {
 import { addDays, dayInZone, dayRange } from '../core/days.js';
 import { describeError } from '../errors.js';
 import type { Clock, Log } from './ports.js';
-
-/** Where a page of rows ends, so the next page starts after it. */
-export type PageKey = { dateMs: number; id: string; code: string };
 
 export type ExportRecord = {
   report: Report;
@@ -31,13 +28,7 @@ export interface ExportStore {
   dirtyDays(): string[];
   clearDirty(day: string, exportStartedMs: number): void;
   markDirty(day: string, nowMs: number): void;
-  pageRows(
-    report: Report,
-    startMs: number,
-    endMs: number,
-    after: PageKey | undefined,
-    limit: number,
-  ): ReportRow[];
+  iterateRows(report: Report, startMs: number, endMs: number): Iterator<ReportRow>;
   recordExport(rec: ExportRecord): void;
   exportRecords(): ExportRecord[];
 }
@@ -51,7 +42,7 @@ export type WriteFile = (
 export type ExportOptions = RowContext & {
   dir: string;
   bom: boolean;
-  /** Rows read from SQLite per page: memory stays bounded whatever a day holds. */
+  /** Rows turned into CSV between writes: memory stays bounded whatever a day holds. */
   pageSize?: number;
 };
 
@@ -143,18 +134,39 @@ async function* reportChunks(
   counter: { rows: number },
 ): AsyncGenerator<string> {
   const { startMs, endMs } = dayRange(day, opts.timeZone);
-  const pageSize = opts.pageSize ?? 5000;
-  yield (opts.bom ? '\uFEFF' : '') + stringify([COLUMNS[report] as string[]]);
-  let after: PageKey | undefined;
-  for (;;) {
-    const rows = store.pageRows(report, startMs, endMs, after, pageSize);
-    if (rows.length === 0) return;
-    counter.rows += rows.length;
-    yield stringify(rows.map((r) => toCsvRow(report, r, opts)));
-    const last = rows[rows.length - 1] as ReportRow;
-    after = { dateMs: last.date_ms, id: last.communication_action_id, code: last.status_code };
-    if (rows.length < pageSize) return;
+  const pageSize = opts.pageSize ?? 1000;
+  // One csv-stringify stream per file; its transform is synchronous, so each page's CSV
+  // can be read straight back out and memory holds one page at a time.
+  const csv = stringify({ bom: opts.bom, header: true, columns: [...COLUMNS[report]] });
+  csv.setEncoding('utf8');
+  const drain = (): string => {
+    let out = '';
+    for (let c = csv.read() as string | null; c !== null; c = csv.read() as string | null) out += c;
+    return out;
+  };
+  const rows = store.iterateRows(report, startMs, endMs);
+  try {
+    let inPage = 0;
+    for (let r = rows.next(); !r.done; r = rows.next()) {
+      csv.write(toCsvRow(report, r.value, opts));
+      counter.rows++;
+      if (++inPage === pageSize) {
+        inPage = 0;
+        yield drain();
+      }
+    }
+  } finally {
+    rows.return?.();
   }
+  // With no rows at all, csv-stringify still writes the header (and BOM) when it ends.
+  const tail: string[] = [drain()];
+  await new Promise<void>((resolve, reject) => {
+    csv.on('data', (c: string) => tail.push(c));
+    csv.once('end', resolve);
+    csv.once('error', reject);
+    csv.end();
+  });
+  yield tail.join('');
 }
 
 function manifestJson(records: ExportRecord[], opts: ExportOptions, nowMs: number): string {
