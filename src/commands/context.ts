@@ -16,9 +16,9 @@ export const processOutput: Output = {
 /** Loads config and a stderr logger for a one-shot command (warnings only unless --verbose). */
 export function commandContext(
   opts: CommonOptions,
-  requirePin = true,
+  needsSftp = true,
 ): { config: Config & { file: string }; log: Logger } {
-  const config = loadConfig(opts.config, process.env, { requirePin });
+  const config = loadConfig(opts.config, process.env, { needsSftp });
   const log = createLogger(opts.verbose ? config.log.level : 'warn', 'stderr');
   return { config, log };
 }

@@ -1,6 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { validateConfig } from '../config/load.js';
 import { AppError } from '../errors.js';
+import { createLogger } from '../io/logger.js';
+import { exportOnce, ingestOnce, openStore } from '../jobs.js';
+import { startEmbeddedSftpServer } from '../demo/embedded-sftp-server.js';
+import { generateSampleFiles } from '../demo/sample-files.js';
 import type { CommonOptions, Output } from './context.js';
+import { formatExportSummary, formatIngestSummary } from './format.js';
 
-export async function demoCommand(_opts: CommonOptions, _output: Output): Promise<number> {
-  throw new AppError('NOT_READY', 'demo is not available yet');
+const MARKER = '.webio-reports-demo';
+
+function prepareDir(dir: string): void {
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+    if (!fs.existsSync(path.join(dir, MARKER))) {
+      throw new AppError(
+        'DEMO_DIR',
+        `${dir} is not empty and was not made by demo; choose another --dir`,
+        { exitCode: 2 },
+      );
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, MARKER), 'made by `webio-reports demo`; safe to delete\n');
+}
+
+/**
+ * `demo`: end to end with no setup. Seeds an embedded SFTP server on loopback with sample
+ * Webio files, pins its host key like any server's, ingests and exports into a fresh folder.
+ */
+export async function demoCommand(
+  opts: CommonOptions & { dir?: string },
+  output: Output,
+): Promise<number> {
+  const dir = path.resolve(opts.dir ?? path.join('data', 'demo'));
+  prepareDir(dir);
+  const serverRoot = path.join(dir, 'sftp-server');
+  const hooks = path.join(serverRoot, 'webhooks');
+  fs.mkdirSync(hooks, { recursive: true });
+  const now = Date.now();
+  const files = generateSampleFiles({ files: 300, nowMs: now - 120_000, days: 3, seed: 7 });
+  for (const f of files) {
+    const p = path.join(hooks, f.name);
+    fs.writeFileSync(p, f.content);
+    const t = new Date(Math.min(f.mtimeMs, now - 60_000));
+    fs.utimesSync(p, t, t);
+  }
+
+  const server = await startEmbeddedSftpServer(serverRoot);
+  try {
+    const raw = {
+      sftp: {
+        host: server.host,
+        port: server.port,
+        username: server.username,
+        password: server.password,
+        hostKeyFingerprint: server.fingerprint,
+        remoteDir: '/webhooks',
+        parseGraceSeconds: 60,
+      },
+      source: { timezone: 'UTC' },
+      database: { path: path.join(dir, 'webio.sqlite') },
+      export: { dir: path.join(dir, 'exports'), timezone: 'Europe/London' },
+    };
+    const config = validateConfig(raw, {}, 'demo');
+    // The server and its password live only as long as this command; keep the rest for `status`.
+    const { password: _password, ...sftpWithoutSecret } = raw.sftp;
+    fs.writeFileSync(
+      path.join(dir, 'config.json'),
+      `${JSON.stringify({ ...raw, sftp: sftpWithoutSecret }, null, 2)}\n`,
+    );
+    const log = createLogger(opts.verbose ? 'info' : 'error', 'stderr');
+    const handle = openStore(config);
+    try {
+      if (!opts.json) {
+        output.out(
+          `demo: embedded SFTP server on ${server.host}:${server.port}, host key ${server.fingerprint} (pinned)`,
+        );
+        output.out(`demo: ${files.length} sample Webio files in ${hooks}\n`);
+      }
+      const ingest = await ingestOnce(config, handle.store, log);
+      const exported = await exportOnce(config, handle.store, log);
+      if (opts.json) {
+        output.out(JSON.stringify({ dir, ingest, export: exported }, null, 2));
+      } else {
+        output.out(formatIngestSummary(ingest));
+        output.out('');
+        output.out(formatExportSummary(exported));
+        output.out('');
+        output.out(`demo: the store is ${config.database.path}`);
+        output.out(`demo: the CSV files are in ${config.export.dir}/{sends,inbound,statuses}/`);
+        output.out(
+          `demo: processed files are in ${path.join(hooks, 'processed')}, quarantined ones in ${path.join(hooks, 'error')}`,
+        );
+        output.out(
+          `demo: see the counts with: npx webio-reports status --config ${path.join(dir, 'config.json')}`,
+        );
+      }
+    } finally {
+      handle.close();
+    }
+  } finally {
+    await server.close();
+  }
+  return 0;
 }

@@ -1,6 +1,124 @@
-import { AppError } from '../errors.js';
+import cron from 'node-cron';
+import { loadConfig } from '../config/load.js';
+import { AppError, describeError } from '../errors.js';
+import { createLogger } from '../io/logger.js';
+import { exportOnce, ingestOnce, openStore } from '../jobs.js';
+import { JobRunner } from '../service/job-runner.js';
 import type { CommonOptions, Output } from './context.js';
 
-export async function runCommand(_opts: CommonOptions, _output: Output): Promise<number> {
-  throw new AppError('NOT_READY', 'run is not available yet');
+/** SQLite errors that a later tick may get past: disk full, I/O, a lock held too long. */
+const TRANSIENT_SQLITE = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY)/;
+
+/** Operational failures are retried with backoff; anything else is a bug and ends the process. */
+export function isOperationalError(err: unknown): boolean {
+  if (err instanceof AppError) return true;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (TRANSIENT_SQLITE.test(code) || /^E[A-Z]+$/.test(code)))
+    return true;
+  return false;
+}
+
+/**
+ * `run`: the long-running service pm2 starts. Polls and exports on their schedules, never
+ * overlapping; on SIGINT/SIGTERM stops scheduling, lets the current batch reach a
+ * transaction boundary, closes SFTP and SQLite and exits 0.
+ */
+export async function runCommand(opts: CommonOptions, _output: Output): Promise<number> {
+  const config = loadConfig(opts.config);
+  const log = createLogger(config.log.level, 'stdout');
+  const handle = openStore(config);
+  const store = handle.store;
+  const abort = new AbortController();
+  let fatal: unknown;
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((r) => (resolveDone = r));
+
+  const runner = new JobRunner({
+    log,
+    clock: Date.now,
+    baseBackoffMs: 15_000,
+    maxBackoffMs: config.schedule.maxBackoffSeconds * 1000,
+    isOperational: isOperationalError,
+    onFatal: (err) => {
+      fatal = err;
+      void shutdown('fatal');
+    },
+  });
+
+  const poll = () =>
+    runner.tick('poll', async () => {
+      const s = await ingestOnce(config, store, log, abort.signal);
+      if (s.stoppedEarly && s.stoppedEarly !== 'shutdown requested') {
+        throw new AppError('INGEST_INCOMPLETE', `ingest stopped early: ${s.stoppedEarly}`);
+      }
+    });
+  const exportJob = () =>
+    runner.tick('export', async () => {
+      const s = await exportOnce(config, store, log);
+      if (s.failures.length)
+        throw new AppError('EXPORT_FAILED', `${s.failures.length} export file(s) not written`);
+    });
+
+  const tz = config.schedule.timezone;
+  const tasks = [
+    cron.schedule(config.schedule.poll, () => void poll(), { timezone: tz, name: 'poll' }),
+    cron.schedule(config.schedule.export, () => void exportJob(), { timezone: tz, name: 'export' }),
+  ];
+
+  let shuttingDown = false;
+  async function shutdown(reason: string): Promise<void> {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info({ reason }, 'shutting down: schedules stopped, waiting for the current job');
+    const force = setTimeout(() => {
+      log.error(
+        { timeoutSeconds: config.service.shutdownTimeoutSeconds },
+        'shutdown timed out; exiting',
+      );
+      process.exit(1);
+    }, config.service.shutdownTimeoutSeconds * 1000);
+    force.unref();
+    for (const t of tasks) await t.stop();
+    abort.abort();
+    await runner.stop();
+    for (const t of tasks) await t.destroy();
+    handle.close();
+    if (fatal !== undefined) {
+      log.fatal(
+        { err: describeError(fatal), stack: (fatal as Error).stack },
+        'unexpected error; exiting so the supervisor restarts the service',
+      );
+      resolveDone(1);
+    } else {
+      log.info('shutdown complete: store closed');
+      resolveDone(0);
+    }
+  }
+
+  const onSignal = (sig: NodeJS.Signals) => void shutdown(sig);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.on('uncaughtException', (err) => {
+    fatal = err;
+    void shutdown('uncaughtException');
+  });
+  process.on('unhandledRejection', (err) => {
+    fatal = err;
+    void shutdown('unhandledRejection');
+  });
+
+  log.info(
+    {
+      config: config.file,
+      database: config.database.path,
+      poll: config.schedule.poll,
+      export: config.schedule.export,
+      timezone: tz,
+    },
+    'service started',
+  );
+  process.send?.('ready');
+  const code = await done;
+  await new Promise<void>((r) => log.flush(() => r()));
+  return code;
 }

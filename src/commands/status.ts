@@ -131,7 +131,7 @@ export function formatStatus(s: StatusReport): string {
 
 /** `status`: counts, last runs, quarantine and warnings. */
 export async function statusCommand(opts: CommonOptions, output: Output): Promise<number> {
-  const config = loadConfig(opts.config, process.env, { requirePin: false });
+  const config = loadConfig(opts.config, process.env, { needsSftp: false });
   if (!fs.existsSync(config.database.path)) {
     output.out(
       opts.json

@@ -50,7 +50,7 @@ export function validateConfig(
   raw: unknown,
   env: NodeJS.ProcessEnv,
   source: string,
-  options: { requirePin?: boolean } = {},
+  options: { needsSftp?: boolean } = {},
 ): Config {
   const withEnv = applyEnv(raw, env);
   const result = configSchema.safeParse(withEnv);
@@ -63,12 +63,13 @@ export function validateConfig(
   }
   const c = result.data;
   const problems: string[] = [];
-  if (!c.sftp.password && !c.sftp.privateKeyPath) {
+  const needsSftp = options.needsSftp !== false;
+  if (needsSftp && !c.sftp.password && !c.sftp.privateKeyPath) {
     problems.push(
       '  sftp: give a password (or env SFTP_PASSWORD) or a privateKeyPath (or env SFTP_PRIVATE_KEY_PATH)',
     );
   }
-  if (options.requirePin !== false && !c.sftp.hostKeyFingerprint) {
+  if (needsSftp && !c.sftp.hostKeyFingerprint) {
     problems.push(
       '  sftp.hostKeyFingerprint: required; run `webio-reports doctor` to see the fingerprint the server offers, check it with its administrator, and pin it',
     );
@@ -96,7 +97,7 @@ export function validateConfig(
 export function loadConfig(
   flag: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
-  options: { requirePin?: boolean } = {},
+  options: { needsSftp?: boolean } = {},
 ): Config & { file: string } {
   const file = resolveConfigPath(flag, env);
   const config = validateConfig(readConfigFile(file), env, file, options);

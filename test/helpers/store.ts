@@ -29,7 +29,7 @@ export function ingestEvents(
   const parsed = parseWebhookFile(bytes, sourceTimeZone);
   if (!parsed.ok) throw new Error(`fixture does not parse: ${parsed.detail}`);
   seq++;
-  return store.commitBatch(
+  const [commit] = store.commitBatch(
     [
       {
         kind: 'ingest',
@@ -44,5 +44,7 @@ export function ingestEvents(
       },
     ],
     nowMs,
-  )[0];
+  );
+  if (commit) store.setFinish(commit.fileId, 'moved', `/in/processed/f${seq}.json`, null, nowMs);
+  return commit;
 }

@@ -79,3 +79,19 @@ describe('status', () => {
     expect(text.stdout).toContain('quarantine: 1 file(s)');
   });
 });
+
+describe('status warnings', () => {
+  it('warns when no file has arrived for longer than service.silenceWarningMinutes', async () => {
+    const { collectStatus } = await import('../../src/commands/status.js');
+    const { freshStore, ingestEvents } = await import('../helpers/store.js');
+    const { store } = freshStore();
+    const arrived = Date.UTC(2026, 0, 1, 12);
+    ingestEvents(store, [messageSend], 'UTC', arrived);
+    const quiet = collectStatus(store, 'x', 'Europe/London', 60, arrived + 59 * 60_000);
+    expect(quiet.warnings).toEqual([]);
+    const silent = collectStatus(store, 'x', 'Europe/London', 60, arrived + 61 * 60_000);
+    expect(silent.warnings).toEqual([
+      "no new file has arrived for 61 minutes (service.silenceWarningMinutes is 60): check that Webio's SFTP hook is still delivering",
+    ]);
+  });
+});

@@ -1,0 +1,109 @@
+import { Command, CommanderError, Option } from 'commander';
+import { AppError, describeError } from './errors.js';
+import { processOutput, type Output } from './commands/context.js';
+
+type Action = (opts: Record<string, unknown>, output: Output) => Promise<number>;
+
+/** Lazily imports a command module so `--help` stays fast. */
+const lazy =
+  (load: () => Promise<Action>): Action =>
+  async (opts, output) =>
+    (await load())(opts, output);
+
+const COMMANDS: {
+  name: string;
+  summary: string;
+  action: Action;
+  extra?: (c: Command) => Command;
+}[] = [
+  {
+    name: 'ingest',
+    summary: 'run one poll cycle now: list, fetch, parse, store, move; prints what happened',
+    action: lazy(async () => (await import('./commands/ingest.js')).ingestCommand as Action),
+  },
+  {
+    name: 'export',
+    summary: 'write the daily CSV files (default: every changed day, plus yesterday)',
+    action: lazy(async () => (await import('./commands/export.js')).exportCommand as Action),
+    extra: (c) =>
+      c
+        .option('--date <YYYY-MM-DD>', 'export this one day')
+        .option('--from <YYYY-MM-DD>', 'first day of a range (with --to)')
+        .option('--to <YYYY-MM-DD>', 'last day of a range, inclusive'),
+  },
+  {
+    name: 'run',
+    summary: 'the long-running service: poll and export on their schedules (what pm2 runs)',
+    action: lazy(async () => (await import('./commands/run.js')).runCommand as Action),
+  },
+  {
+    name: 'status',
+    summary: 'counts per type and day, last poll/export and their outcome, quarantine, warnings',
+    action: lazy(async () => (await import('./commands/status.js')).statusCommand as Action),
+  },
+  {
+    name: 'doctor',
+    summary: "check config, connect, show the server's host key fingerprint, list the folder",
+    action: lazy(async () => (await import('./commands/doctor.js')).doctorCommand as Action),
+  },
+  {
+    name: 'demo',
+    summary: 'end to end with no setup: embedded SFTP server with sample files, ingest, export',
+    action: lazy(async () => (await import('./commands/demo.js')).demoCommand as Action),
+    extra: (c) =>
+      c.option(
+        '--dir <folder>',
+        'where to put the demo store and CSV files (default: a new temp folder)',
+      ),
+  },
+];
+
+/** argv → command → exit code. Known errors print one line (a list for config) and no stack. */
+export async function main(argv: string[], output: Output = processOutput): Promise<number> {
+  const program = new Command('webio-reports')
+    .description('Webio SFTP webhook files → deduplicated SQLite store → daily CSV reports')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => output.out(s.trimEnd()),
+      writeErr: (s) => output.err(s.trimEnd()),
+    });
+  let code = 0;
+  for (const def of COMMANDS) {
+    let cmd = program
+      .command(def.name)
+      .description(def.summary)
+      .addOption(
+        new Option(
+          '--config <file>',
+          'config file (default: $WEBIO_REPORTS_CONFIG, else config/default.json)',
+        ),
+      )
+      .option('--json', 'print machine-readable JSON')
+      .option('-v, --verbose', 'log progress to stderr');
+    if (def.extra) cmd = def.extra(cmd);
+    cmd.action(async (opts: Record<string, unknown>) => {
+      code = await def.action(opts, output);
+    });
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      )
+        return 0;
+      return 2;
+    }
+    if (err instanceof AppError) {
+      output.err(`webio-reports: ${err.message}`);
+      return err.exitCode;
+    }
+    output.err(`webio-reports: unexpected error: ${describeError(err)}`);
+    if (process.env.WEBIO_REPORTS_DEBUG) output.err((err as Error).stack ?? '');
+    return 1;
+  }
+}

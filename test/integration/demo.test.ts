@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../helpers/harness.js';
+
+describe('demo', () => {
+  it('runs end to end with no setup and says where the CSV files went', async () => {
+    const dir = path.join(tempDir('webio-demo-'), 'demo');
+    const r = await runCli(['demo', '--dir', dir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`the CSV files are in ${dir}/exports/{sends,inbound,statuses}/`);
+    expect(r.stdout).toMatch(/quarantined 1:\n\s+broken-upload\.json: not-json/);
+
+    const manifest = JSON.parse(
+      fs.readFileSync(path.join(dir, 'exports', 'manifest.json'), 'utf8'),
+    ) as { files: { path: string; rows: number }[] };
+    const sendRows = manifest.files
+      .filter((f) => f.path.startsWith('sends/'))
+      .reduce((a, f) => a + f.rows, 0);
+    expect(sendRows).toBeGreaterThan(50);
+    // The late "Unconfirmed" status reached its send's row on an earlier day.
+    const sends = manifest.files
+      .filter((f) => f.path.startsWith('sends/'))
+      .flatMap(
+        (f) =>
+          parse(fs.readFileSync(path.join(dir, 'exports', f.path)), { columns: true }) as Record<
+            string,
+            string
+          >[],
+      );
+    expect(sends.filter((s) => s.latestStatusLabel === 'Unconfirmed')).toHaveLength(1);
+    expect(new Set(sends.map((s) => s.communicationActionId)).size).toBe(sends.length);
+
+    // Running it again starts afresh in the same folder.
+    const again = await runCli(['demo', '--dir', dir, '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).ingest.newEvents.messageSend).toBe(sendRows);
+  });
+
+  it('refuses to wipe a folder it did not make', async () => {
+    const dir = tempDir('webio-demo-');
+    fs.writeFileSync(path.join(dir, 'precious.txt'), 'keep me');
+    const r = await runCli(['demo', '--dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is not empty and was not made by demo');
+    expect(fs.readFileSync(path.join(dir, 'precious.txt'), 'utf8')).toBe('keep me');
+  });
+});

@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inboundMessage, json, messageSend, messageStatusUpdate } from '../fixtures/webio.js';
+import {
+  PROJECT_ROOT,
+  dropFile,
+  listDir,
+  runCli,
+  setupConfig,
+  tempDir,
+} from '../helpers/harness.js';
+import { startSshd, type Sshd } from '../helpers/sshd.js';
+
+const PM2 = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'pm2');
+let sshd: Sshd;
+let pm2Home: string;
+
+function pm2(args: string[], env: NodeJS.ProcessEnv = {}): string {
+  return execFileSync(PM2, args, {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, PM2_HOME: pm2Home, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+}
+
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | false,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  sshd = await startSshd();
+  pm2Home = tempDir('webio-pm2-');
+});
+afterAll(() => {
+  try {
+    pm2(['kill']);
+  } catch {
+    // the daemon may not have started
+  }
+  sshd?.stop();
+});
+
+describe('the service under pm2', () => {
+  it('ingests and exports on its schedules, refuses a second instance, and stops gracefully', async () => {
+    const t = setupConfig(
+      sshd,
+      { minFileAgeSeconds: 1 },
+      { schedule: { poll: '*/1 * * * * *', export: '*/2 * * * * *' } },
+    );
+    const out = pm2(['start', 'ecosystem.config.js'], { WEBIO_REPORTS_CONFIG: t.configFile });
+    expect(out).toContain('webio-reports');
+    const apps = JSON.parse(pm2(['jlist'])) as {
+      name: string;
+      pid: number;
+      pm2_env: { status: string };
+    }[];
+    const app = apps.find((a) => a.name === 'webio-reports');
+    expect(app?.pm2_env.status).toBe('online');
+
+    // Files dropped into the folder are picked up without any manual command.
+    const dateCreated = new Date(Date.now() - 86_400_000)
+      .toISOString()
+      .replace('T', ' ')
+      .replace('Z', '');
+    const day = dateCreated.slice(0, 10);
+    dropFile(t.remoteDir, 'send.json', json({ ...messageSend, dateCreated }));
+    dropFile(t.remoteDir, 'inbound.json', json({ ...inboundMessage, dateCreated }));
+    dropFile(t.remoteDir, 'status.json', json({ ...messageStatusUpdate, dateCreated }));
+    await until('files to be moved to processed/', () => listDir(t.processedDir).length === 3);
+    const sendsCsv = path.join(t.config.export.dir, 'sends', `sends-${day}.csv`);
+    await until(
+      'the export to write the day',
+      () => fs.existsSync(sendsCsv) && fs.readFileSync(sendsCsv, 'utf8').includes('220860'),
+    );
+
+    // A second instance on the same store is refused, naming the holder's pid.
+    const second = await runCli(['run', '--config', t.configFile], {}, 20_000);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`in use by process ${app?.pid}`);
+    const ingest = await runCli(['ingest', '--config', t.configFile]);
+    expect(ingest.code).toBe(1);
+    expect(ingest.stderr).toContain(`in use by process ${app?.pid}`);
+
+    // status reads the store while the service runs.
+    const status = JSON.parse(
+      (await runCli(['status', '--config', t.configFile, '--json'])).stdout,
+    );
+    expect(status.counts.typed).toEqual({ sends: 1, inbound: 1, statuses: 1 });
+    expect(status.lastSuccessfulPoll).not.toBeNull();
+    expect(status.lastSuccessfulExport).not.toBeNull();
+
+    pm2(['stop', 'webio-reports']);
+    const logFile = path.join(pm2Home, 'logs', 'webio-reports-out.log');
+    const log = await until('the shutdown log line', () => {
+      const text = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+      return text.includes('shutdown complete') && text;
+    });
+    expect(log).toContain('service started');
+    expect(fs.existsSync(`${t.config.database.path}.lock`)).toBe(false);
+    const db = new Database(t.config.database.path, { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+    const stopped = JSON.parse(pm2(['jlist'])) as {
+      name: string;
+      pm2_env: { status: string; restart_time: number };
+    }[];
+    expect(stopped.find((a) => a.name === 'webio-reports')?.pm2_env).toMatchObject({
+      status: 'stopped',
+      restart_time: 0,
+    });
+  });
+});
