@@ -66,11 +66,8 @@ export async function demoCommand(
     };
     const config = validateConfig(raw, {}, 'demo');
     // The server and its password live only as long as this command; keep the rest for `status`.
-    const { password: _password, ...sftpWithoutSecret } = raw.sftp;
-    fs.writeFileSync(
-      path.join(dir, 'config.json'),
-      `${JSON.stringify({ ...raw, sftp: sftpWithoutSecret }, null, 2)}\n`,
-    );
+    const saved = { ...raw, sftp: { ...raw.sftp, password: undefined } };
+    fs.writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify(saved, null, 2)}\n`);
     const log = createLogger(opts.verbose ? 'info' : 'error', 'stderr');
     const handle = openStore(config);
     try {
