@@ -54,6 +54,28 @@ export class LockedError extends AppError {
   }
 }
 
+/** The SQLite store refused a write (disk full, I/O error, locked by another process). */
+export class StoreError extends AppError {
+  constructor(path: string, cause: unknown) {
+    const code = (cause as { code?: unknown }).code;
+    const hint =
+      code === 'SQLITE_FULL'
+        ? '; free disk space: the batch was rolled back and its files stay on the server for the next poll'
+        : code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED'
+          ? '; another process held the database longer than database.busyTimeoutMs; nothing was changed'
+          : '';
+    super('STORE', `store ${path}: ${describeError(cause)}${hint}`, { cause });
+  }
+}
+
+/** SQLite errors that are about the environment, not a bug: retried on the next tick. */
+export function isTransientStoreError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return (
+    typeof code === 'string' && /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY)/.test(code)
+  );
+}
+
 /** Writing an export file failed; the previous file, if any, is left intact. */
 export class ExportWriteError extends AppError {
   readonly path: string;

@@ -1,6 +1,6 @@
 import { mergeLabels } from './core/csv-rows.js';
 import type { Config } from './config/schema.js';
-import { describeError } from './errors.js';
+import { StoreError, describeError, isTransientStoreError } from './errors.js';
 import { writeFileAtomic } from './io/csv-writer.js';
 import type { Logger } from './io/logger.js';
 import { StoreLock } from './io/lock.js';
@@ -42,7 +42,7 @@ export async function ingestOnce(
   log: Logger,
   signal?: AbortSignal,
 ): Promise<IngestSummary> {
-  const runId = store.startRun('ingest', Date.now());
+  const runId = storeStep(config, () => store.startRun('ingest', Date.now()));
   const runLog = log.child({ run: runId, job: 'ingest' });
   let source: SftpSource | undefined;
   try {
@@ -66,8 +66,9 @@ export async function ingestOnce(
     );
     return summary;
   } catch (err) {
-    store.endRun(runId, false, null, describeError(err), Date.now());
-    throw err;
+    const failure = isTransientStoreError(err) ? new StoreError(config.database.path, err) : err;
+    recordFailure(store, runId, failure, runLog);
+    throw failure;
   } finally {
     await source?.close();
   }
@@ -80,7 +81,7 @@ export async function exportOnce(
   log: Logger,
   days?: readonly string[],
 ): Promise<ExportSummary> {
-  const runId = store.startRun('export', Date.now());
+  const runId = storeStep(config, () => store.startRun('export', Date.now()));
   const runLog = log.child({ run: runId, job: 'export' });
   try {
     const chosen = days ?? defaultExportDays(store, Date.now(), config.export.timezone);
@@ -109,8 +110,27 @@ export async function exportOnce(
     );
     return summary;
   } catch (err) {
+    const failure = isTransientStoreError(err) ? new StoreError(config.database.path, err) : err;
+    recordFailure(store, runId, failure, runLog);
+    throw failure;
+  }
+}
+
+/** Runs a store call, turning a full disk or a lock held elsewhere into a StoreError. */
+function storeStep<T>(config: Config, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw isTransientStoreError(err) ? new StoreError(config.database.path, err) : err;
+  }
+}
+
+/** Records a failed run; when the store itself is failing (disk full), the log must do. */
+function recordFailure(store: SqliteStore, runId: number, err: unknown, log: Logger): void {
+  try {
     store.endRun(runId, false, null, describeError(err), Date.now());
-    throw err;
+  } catch (recordErr) {
+    log.error({ err: describeError(recordErr) }, 'could not record the failed run in the store');
   }
 }
 

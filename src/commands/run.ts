@@ -1,21 +1,16 @@
 import cron from 'node-cron';
 import { loadConfig } from '../config/load.js';
-import { AppError, describeError } from '../errors.js';
+import { AppError, describeError, isTransientStoreError } from '../errors.js';
 import { createLogger } from '../io/logger.js';
 import { exportOnce, ingestOnce, openStore } from '../jobs.js';
 import { JobRunner } from '../service/job-runner.js';
 import type { CommonOptions, Output } from './context.js';
 
-/** SQLite errors that a later tick may get past: disk full, I/O, a lock held too long. */
-const TRANSIENT_SQLITE = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY)/;
-
 /** Operational failures are retried with backoff; anything else is a bug and ends the process. */
 export function isOperationalError(err: unknown): boolean {
   if (err instanceof AppError) return true;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && (TRANSIENT_SQLITE.test(code) || /^E[A-Z]+$/.test(code)))
-    return true;
-  return false;
+  return isTransientStoreError(err) || (typeof code === 'string' && /^E[A-Z]+$/.test(code));
 }
 
 /**

@@ -306,8 +306,17 @@ export class SftpSource implements Source {
     await this.remove(probe);
   }
 
+  /** Ends the session; a server that no longer answers gets its socket destroyed after 2 s. */
   async close(): Promise<void> {
-    await this.client.end().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        (this.client as unknown as { client?: { destroy?: () => void } }).client?.destroy?.();
+        resolve();
+      }, 2000);
+    });
+    await Promise.race([this.client.end().catch(() => undefined), timeout]);
+    clearTimeout(timer);
   }
 }
 
