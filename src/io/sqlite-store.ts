@@ -117,8 +117,10 @@ export class SqliteStore implements IngestStore, ExportStore {
         `SELECT id, outcome, finish FROM files WHERE remote_path = ? AND size = ? AND mtime_ms = ?
           ORDER BY id DESC LIMIT 1`,
       ),
-      fileByHash: db.prepare<[string], KnownFile>(
-        `SELECT id, outcome, finish FROM files WHERE content_hash = ? ORDER BY id DESC LIMIT 1`,
+      unfinishedByHash: db.prepare<[string, string], KnownFile>(
+        `SELECT id, outcome, finish FROM files
+          WHERE content_hash = ? AND remote_path = ? AND finish IN ('pending', 'failed')
+          ORDER BY id DESC LIMIT 1`,
       ),
       insertFile: db.prepare(
         `INSERT INTO files (name, remote_path, size, mtime_ms, content_hash, outcome, ingested_at)
@@ -168,8 +170,21 @@ export class SqliteStore implements IngestStore, ExportStore {
     return this.stmts.fileByIdentity.get(remotePath, size, mtimeMs);
   }
 
-  findFileByHash(contentHash: string): KnownFile | undefined {
-    return this.stmts.fileByHash.get(contentHash);
+  findUnfinishedFile(remotePath: string, contentHash: string): KnownFile | undefined {
+    return this.stmts.unfinishedByHash.get(contentHash, remotePath);
+  }
+
+  listUnfinished(): {
+    id: number;
+    name: string;
+    remotePath: string;
+    outcome: KnownFile['outcome'];
+  }[] {
+    return this.db
+      .prepare<[], { id: number; name: string; remotePath: string; outcome: KnownFile['outcome'] }>(
+        `SELECT id, name, remote_path AS remotePath, outcome FROM files WHERE finish IN ('pending', 'failed') ORDER BY id`,
+      )
+      .all();
   }
 
   commitBatch(items: readonly BatchItem[], nowMs: number): FileCommit[] {

@@ -87,6 +87,7 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
   await source.ensureDir(opts.errorDir);
 
   const entries = await source.list(opts.remoteDir);
+  await reconcileUnfinished(deps, opts, new Set(entries.map((e) => e.name)));
   const sel = selectFiles(entries, { ...opts, nowMs: clock() });
   summary.listed = entries.length;
   summary.matched = sel.selected.length + sel.young.length + sel.deferred;
@@ -175,6 +176,45 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
   return summary;
 }
 
+/**
+ * A file committed but not recorded as finished, and no longer in the folder, was moved or
+ * deleted just before a crash: record where it went. One still in the folder is finished by
+ * this poll as usual.
+ */
+async function reconcileUnfinished(
+  deps: Deps,
+  opts: IngestOptions,
+  listed: Set<string>,
+): Promise<void> {
+  const { source, store, log, clock } = deps;
+  const missing = store
+    .listUnfinished()
+    .filter((f) => posix.dirname(f.remotePath) === opts.remoteDir && !listed.has(f.name));
+  await mapPool(missing, opts.concurrency, async (f) => {
+    const dir =
+      f.outcome === 'quarantined'
+        ? opts.errorDir
+        : opts.afterIngest === 'move'
+          ? opts.processedDir
+          : undefined;
+    const target = dir ? posix.join(dir, f.name) : undefined;
+    if (target && (await source.exists(target))) {
+      store.setFinish(f.id, 'moved', target, null, clock());
+    } else if (!dir && opts.afterIngest === 'delete') {
+      store.setFinish(f.id, 'deleted', null, null, clock());
+    } else {
+      store.setFinish(
+        f.id,
+        'gone',
+        null,
+        'the file left the folder before its move was recorded',
+        clock(),
+      );
+      log.warn({ file: f.name }, 'a committed file left the folder before its move was recorded');
+    }
+  });
+}
+
 /** Errors about one file (denied, vanished, shrank) rather than about the connection. */
 function isFileLevelError(err: unknown): boolean {
   const status = (err as { status?: unknown }).status;
@@ -208,7 +248,7 @@ async function prepareFile(
     const file = meta(head);
     // The hash of the head alone would not identify the file; size and mtime join it.
     file.contentHash = `head:${file.contentHash}:${entry.size}`;
-    const seen = store.findFileByHash(file.contentHash);
+    const seen = store.findUnfinishedFile(remotePath, file.contentHash);
     if (seen) return { kind: 'finish-only', entry, known: seen };
     return {
       kind: 'commit',
@@ -226,7 +266,7 @@ async function prepareFile(
 
   const bytes = await source.read(remotePath, entry.size);
   const file = meta(bytes);
-  const seen = store.findFileByHash(file.contentHash);
+  const seen = store.findUnfinishedFile(remotePath, file.contentHash);
   if (seen) return { kind: 'finish-only', entry, known: seen };
 
   const parsed = parseWebhookFile(bytes, opts.sourceTimeZone);

@@ -41,7 +41,19 @@ export type FileCommit = {
 /** The store as the ingest pipeline sees it; `io/sqlite-store.ts` is the real one. */
 export interface IngestStore {
   findFileByIdentity(remotePath: string, size: number, mtimeMs: number): KnownFile | undefined;
-  findFileByHash(contentHash: string): KnownFile | undefined;
+  /**
+   * A file committed at this path with these bytes but never moved or deleted: a crash came
+   * between commit and finish. (A later delivery of the same bytes under another name, or
+   * after the first was finished, is a new file whose events are duplicates.)
+   */
+  findUnfinishedFile(remotePath: string, contentHash: string): KnownFile | undefined;
+  /** Files committed but not yet recorded as moved or deleted. */
+  listUnfinished(): {
+    id: number;
+    name: string;
+    remotePath: string;
+    outcome: KnownFile['outcome'];
+  }[];
   /** Commits every item in one transaction; results are in the items' order. */
   commitBatch(items: readonly BatchItem[], nowMs: number): FileCommit[];
   setFinish(
