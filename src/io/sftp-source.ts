@@ -98,7 +98,24 @@ export class SftpSource implements Source {
     private readonly opTimeoutMs: number,
     /** The fingerprint the server presented. */
     readonly serverFingerprint: string,
-  ) {}
+  ) {
+    // A connection that drops fails every request in flight at once, not at its timeout.
+    const ssh = (client as unknown as { client: NodeJS.EventEmitter }).client;
+    ssh.on('close', () =>
+      this.fail(new SftpError('connection', 'the server closed the connection')),
+    );
+    ssh.on('error', (err: Error) =>
+      this.fail(new SftpError('connection', describeError(err), { cause: err })),
+    );
+  }
+
+  private readonly pending = new Set<(err: SftpError) => void>();
+
+  private fail(err: SftpError): void {
+    this.broken ??= err;
+    for (const reject of this.pending) reject(err);
+    this.pending.clear();
+  }
 
   /**
    * Connects and authenticates. The host key is checked against the pin before any
@@ -173,19 +190,39 @@ export class SftpSource implements Source {
     throw new SftpError('connect', 'the server never showed a host key');
   }
 
+  /** Set once the session is known dead (a request timed out): later calls fail at once. */
+  private broken: SftpError | undefined;
+
   private op<T>(
     stage: string,
     path: string,
     run: (done: (err: unknown, value?: T) => void) => void,
   ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+    if (this.broken) return Promise.reject(this.broken);
+    return new Promise<T>((resolveOp, rejectOp) => {
+      const settle = () => {
+        clearTimeout(timer);
+        this.pending.delete(abort);
+      };
+      const resolve = (v: T) => {
+        settle();
+        resolveOp(v);
+      };
+      const reject = (e: unknown) => {
+        settle();
+        rejectOp(e);
+      };
+      const abort = (e: SftpError) => reject(e);
+      this.pending.add(abort);
       const timer = setTimeout(() => {
-        reject(
-          new SftpError(
-            stage,
-            `${path}: no answer from the server within ${this.opTimeoutMs / 1000} s`,
-          ),
+        const err = new SftpError(
+          stage,
+          `${path}: no answer from the server within ${this.opTimeoutMs / 1000} s`,
         );
+        // A server that stops answering one request has stalled the whole session.
+        this.broken ??= err;
+        (this.client as unknown as { client?: { destroy?: () => void } }).client?.destroy?.();
+        reject(err);
       }, this.opTimeoutMs);
       try {
         run((err, value) => {

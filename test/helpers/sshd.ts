@@ -131,16 +131,17 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   };
   await start();
   const stop = (): void => {
-    // The listener and every session process carry our config path on their command line.
-    spawnSync('pkill', ['-KILL', '-f', `${dir}/sshd_config`]);
-    try {
-      const pid = Number(fs.readFileSync(path.join(dir, 'sshd.pid'), 'utf8'));
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
+    // The listener, and every session it forked (privileged monitor and user process), so
+    // that clients see the connection drop as when a server goes down.
+    const root = Number(readPid(dir));
+    const tree = root > 0 ? [root, ...descendants(root)] : [];
+    for (const pid of tree.reverse()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
     }
-    // sftp sessions run as "sshd: user@notty" children of the listener.
-    spawnSync('pkill', ['-KILL', '-P', readPid(dir)]);
   };
   return {
     port,
@@ -152,6 +153,15 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     stop,
     restart: start,
   };
+}
+
+function descendants(pid: number): number[] {
+  const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  const kids = r.stdout
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => n > 0);
+  return kids.flatMap((k) => [k, ...descendants(k)]);
 }
 
 function readPid(dir: string): string {
