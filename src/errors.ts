@@ -63,7 +63,9 @@ export class StoreError extends AppError {
         ? '; free disk space: the batch was rolled back and its files stay on the server for the next poll'
         : code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED'
           ? '; another process held the database longer than database.busyTimeoutMs; nothing was changed'
-          : '';
+          : typeof code === 'string' && code.startsWith('SQLITE_IOERR')
+            ? '; is the disk full or failing? The batch was rolled back and its files stay on the server'
+            : '';
     super('STORE', `store ${path}: ${describeError(cause)}${hint}`, { cause });
   }
 }

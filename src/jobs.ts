@@ -24,7 +24,7 @@ export function openStore(config: Config): StoreHandle {
     });
   } catch (err) {
     lock.release();
-    throw err;
+    throw isTransientStoreError(err) ? new StoreError(config.database.path, err) : err;
   }
   return {
     store,

@@ -29,7 +29,14 @@ export async function writeFileAtomic(
         pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      await handle.write(buf);
+      // A write may be partial (a nearly full disk): loop until every byte is down, so a
+      // full disk surfaces as ENOSPC instead of a silently truncated file.
+      for (let off = 0; off < buf.length;) {
+        const { bytesWritten } = await handle.write(buf, off, buf.length - off);
+        if (bytesWritten === 0)
+          throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+        off += bytesWritten;
+      }
     };
     for await (const chunk of chunks) {
       const buf = Buffer.from(chunk, 'utf8');

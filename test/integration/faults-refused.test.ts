@@ -1,0 +1,103 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inboundMessage, json, messageSend, messageStatusUpdate } from '../fixtures/webio.js';
+import { dumpStore } from '../helpers/dump.js';
+import { dropFile, listDir, runCli, setupConfig } from '../helpers/harness.js';
+import { passwordUser, startSshd, type Sshd } from '../helpers/sshd.js';
+
+// The server refuses operations for real: the tests log in as an unprivileged local user and
+// make folders that user may not write to.
+let sshd: Sshd;
+let user: { name: string; password: string };
+beforeAll(async () => {
+  user = passwordUser();
+  sshd = await startSshd({ passwordUser: user.name });
+});
+afterAll(() => sshd?.stop());
+
+function setup(sftp: Record<string, unknown> = {}) {
+  const t = setupConfig(sshd, { username: user.name, privateKeyPath: undefined, ...sftp });
+  fs.mkdirSync(t.processedDir, { mode: 0o777 });
+  fs.mkdirSync(t.errorDir, { mode: 0o777 });
+  fs.chmodSync(t.processedDir, 0o777);
+  fs.chmodSync(t.errorDir, 0o777);
+  return t;
+}
+const ingest = async (configFile: string) => {
+  const r = await runCli(['ingest', '--config', configFile, '--json'], {
+    SFTP_PASSWORD: user.password,
+  });
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout);
+};
+
+describe('operations the server refuses', () => {
+  it('a refused move is recorded and reported, the file is not ingested again, and the rest goes on', async () => {
+    const t = setup();
+    fs.chmodSync(t.processedDir, 0o755); // owned by root: the login user cannot rename into it
+    dropFile(t.remoteDir, 'send.json', json(messageSend));
+    dropFile(t.remoteDir, 'bad.json', 'not json', 600);
+
+    const first = await ingest(t.configFile);
+    expect(first.newEvents.messageSend).toBe(1);
+    expect(first.finishErrors).toEqual([
+      { file: 'send.json', error: expect.stringContaining('permission denied') },
+    ]);
+    expect(first.quarantined.map((q: { file: string }) => q.file)).toEqual(['bad.json']);
+    expect(listDir(t.errorDir)).toEqual(['bad.json']);
+
+    const second = await ingest(t.configFile);
+    expect(second.fetched).toBe(0);
+    expect(second.alreadyProcessed).toBe(1);
+    expect(second.duplicates).toBe(0);
+    expect(second.finishErrors).toHaveLength(1);
+    const status = JSON.parse(
+      (await runCli(['status', '--config', t.configFile, '--json'])).stdout,
+    );
+    expect(status.unfinishedFiles).toEqual([
+      { name: 'send.json', finish: 'failed', error: expect.stringContaining('permission denied') },
+    ]);
+
+    fs.chmodSync(t.processedDir, 0o777);
+    const third = await ingest(t.configFile);
+    expect(third.finished.moved).toBe(1);
+    expect(listDir(t.processedDir)).toEqual(['send.json']);
+    expect(dumpStore(t.config.database.path).sends).toHaveLength(1);
+  });
+
+  it('a refused delete is recorded and retried without re-ingesting', async () => {
+    const t = setup({ afterIngest: 'delete' });
+    dropFile(t.remoteDir, 'inbound.json', json(inboundMessage));
+    fs.chmodSync(t.remoteDir, 0o755); // the login user may read but not unlink
+    const first = await ingest(t.configFile);
+    expect(first.newEvents.inboundMessage).toBe(1);
+    expect(first.finishErrors).toEqual([
+      { file: 'inbound.json', error: expect.stringContaining('permission denied') },
+    ]);
+    const second = await ingest(t.configFile);
+    expect([second.fetched, second.duplicates, second.alreadyProcessed]).toEqual([0, 0, 1]);
+    fs.chmodSync(t.remoteDir, 0o777);
+    const third = await ingest(t.configFile);
+    expect(third.finished.deleted).toBe(1);
+    expect(listDir(t.remoteDir)).toEqual(['error', 'processed']);
+  });
+
+  it('a refused error folder keeps the bad file in place, recorded once, while good files flow', async () => {
+    const t = setup();
+    fs.chmodSync(t.errorDir, 0o755);
+    dropFile(t.remoteDir, 'bad.json', '{"type":', 600);
+    dropFile(t.remoteDir, 'status.json', json(messageStatusUpdate));
+    const first = await ingest(t.configFile);
+    expect(first.quarantined.map((q: { file: string }) => q.file)).toEqual(['bad.json']);
+    expect(first.finishErrors).toEqual([
+      { file: 'bad.json', error: expect.stringContaining('permission denied') },
+    ]);
+    expect(listDir(t.processedDir)).toEqual(['status.json']);
+    const second = await ingest(t.configFile);
+    expect(second.quarantined).toEqual([]);
+    expect(dumpStore(t.config.database.path).quarantine).toEqual([
+      { name: 'bad.json', reason: 'not-json' },
+    ]);
+  });
+});
