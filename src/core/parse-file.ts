@@ -167,7 +167,7 @@ function toEvent(item: unknown, sourceTimeZone: string): EventResult {
     inboundChannelAddress: v.inboundChannelAddress,
     customerUID: v.customerUID,
     body: 'body' in v && typeof v.body === 'string' ? v.body : '',
-    statusCode: 'statusCode' in v && typeof v.statusCode === 'string' ? v.statusCode.trim() : '',
+    statusCode: 'statusCode' in v && typeof v.statusCode === 'string' ? v.statusCode : '',
     dateCreated: v.dateCreated,
     dateMs,
   };
