@@ -22,7 +22,9 @@ const idLike = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return String(v);
 });
 /** Kept exactly as sent (never trimmed or altered); blank is refused. */
-const requiredId = idLike.pipe(z.string().refine((s) => s.trim() !== '', { message: 'must not be empty' }));
+const requiredId = idLike.pipe(
+  z.string().refine((s) => s.trim() !== '', { message: 'must not be empty' }),
+);
 /** Optional text fields: absent or null become "". */
 const optionalText = z
   .union([z.string(), z.number().transform(String), z.null(), z.undefined()])

@@ -11,6 +11,15 @@ const handle = openStore(config);
 const log = createLogger('error', 'stderr');
 for (let i = 0; i < Number(polls); i++) {
   const s = await ingestOnce(config, handle.store, log);
-  console.log(JSON.stringify({ poll: i + 1, listed: s.listed, fetched: s.fetched, deferred: s.deferred, seconds: s.seconds, rssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));
+  console.log(
+    JSON.stringify({
+      poll: i + 1,
+      listed: s.listed,
+      fetched: s.fetched,
+      deferred: s.deferred,
+      seconds: s.seconds,
+      rssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    }),
+  );
 }
 handle.close();

@@ -13,7 +13,7 @@ import {
   setupConfig,
   tempDir,
 } from '../helpers/harness.js';
-import { startSshd, type Sshd } from '../helpers/sshd.js';
+import { startSshd, type Sshd } from '../helpers/sshd.mjs';
 
 let sshd: Sshd;
 const mounts: string[] = [];

@@ -15,7 +15,7 @@ import {
   setupConfig,
   tempDir,
 } from '../helpers/harness.js';
-import { startSshd, type Sshd } from '../helpers/sshd.js';
+import { startSshd, type Sshd } from '../helpers/sshd.mjs';
 
 let sshd: Sshd;
 beforeAll(async () => {

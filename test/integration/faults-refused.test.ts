@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboundMessage, json, messageSend, messageStatusUpdate } from '../fixtures/webio.js';
 import { dumpStore } from '../helpers/dump.js';
 import { dropFile, listDir, runCli, setupConfig } from '../helpers/harness.js';
-import { passwordUser, startSshd, type Sshd } from '../helpers/sshd.js';
+import { passwordUser, startSshd, type Sshd } from '../helpers/sshd.mjs';
 
 // The server refuses operations for real: the tests log in as an unprivileged local user and
 // make folders that user may not write to.

@@ -10,7 +10,7 @@ import {
   payment,
 } from '../fixtures/webio.js';
 import { dropFile, listDir, runCli, setupConfig } from '../helpers/harness.js';
-import { keygen, passwordUser, startSshd, type Sshd } from '../helpers/sshd.js';
+import { keygen, passwordUser, startSshd, type Sshd } from '../helpers/sshd.mjs';
 
 let sshd: Sshd;
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import {
   setupConfig,
   tempDir,
 } from '../helpers/harness.js';
-import { startSshd, type Sshd } from '../helpers/sshd.js';
+import { startSshd, type Sshd } from '../helpers/sshd.mjs';
 
 const PM2 = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'pm2');
 let sshd: Sshd;

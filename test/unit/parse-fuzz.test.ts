@@ -2,7 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseWebhookFile, type RejectReason } from '../../src/core/parse-file.js';
 
-const REASONS: RejectReason[] = ['empty', 'not-utf8', 'not-json', 'not-an-event', 'invalid-event', 'missing-communicationActionId', 'too-large'];
+const REASONS: RejectReason[] = [
+  'empty',
+  'not-utf8',
+  'not-json',
+  'not-an-event',
+  'invalid-event',
+  'missing-communicationActionId',
+  'too-large',
+];
 
 function checkShape(r: ReturnType<typeof parseWebhookFile>): void {
   if (r.ok) {
@@ -28,20 +36,35 @@ describe('parser fuzzing', () => {
 
   it('never throws on arbitrary JSON, as one value, an array, or NDJSON', () => {
     fc.assert(
-      fc.property(fc.jsonValue({ maxDepth: 6 }), fc.constantFrom('one', 'array', 'ndjson'), (value, shape) => {
-        const text =
-          shape === 'one' ? JSON.stringify(value) : shape === 'array' ? JSON.stringify([value, value]) : `${JSON.stringify(value)}\n${JSON.stringify(value)}`;
-        checkShape(parseWebhookFile(new TextEncoder().encode(text), 'Europe/London'));
-      }),
+      fc.property(
+        fc.jsonValue({ maxDepth: 6 }),
+        fc.constantFrom('one', 'array', 'ndjson'),
+        (value, shape) => {
+          const text =
+            shape === 'one'
+              ? JSON.stringify(value)
+              : shape === 'array'
+                ? JSON.stringify([value, value])
+                : `${JSON.stringify(value)}\n${JSON.stringify(value)}`;
+          checkShape(parseWebhookFile(new TextEncoder().encode(text), 'Europe/London'));
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('accepts every well-formed message event, with ids kept exactly', () => {
-    const id = fc.oneof(fc.string({ minLength: 1, maxLength: 20 }).filter((s) => s.trim() !== ''), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }));
+    const id = fc.oneof(
+      fc.string({ minLength: 1, maxLength: 20 }).filter((s) => s.trim() !== ''),
+      fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+    );
     const text = fc.oneof(fc.string(), fc.constant(null), fc.integer());
     const date = fc
-      .date({ min: new Date(Date.UTC(2000, 0, 1)), max: new Date(Date.UTC(2099, 0, 1)), noInvalidDate: true })
+      .date({
+        min: new Date(Date.UTC(2000, 0, 1)),
+        max: new Date(Date.UTC(2099, 0, 1)),
+        noInvalidDate: true,
+      })
       .map((d) => d.toISOString().replace('T', ' ').replace('Z', ''));
     const event = fc.record({
       type: fc.constantFrom('messageSend', 'inboundMessage', 'messageStatusUpdate'),
@@ -59,7 +82,8 @@ describe('parser fuzzing', () => {
       fc.property(event, (e) => {
         const r = parseWebhookFile(new TextEncoder().encode(JSON.stringify(e)), 'UTC');
         expect(r.ok).toBe(true);
-        if (r.ok) expect(r.events[0]?.message?.communicationActionId).toBe(String(e.communicationActionId));
+        if (r.ok)
+          expect(r.events[0]?.message?.communicationActionId).toBe(String(e.communicationActionId));
       }),
       { numRuns: 1000 },
     );

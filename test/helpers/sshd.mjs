@@ -6,23 +6,21 @@ import path from 'node:path';
 
 export const SSHD_BIN = '/usr/sbin/sshd';
 
-/** A throwaway OpenSSH server on 127.0.0.1 with its own host key, client key and folder. */
-export type Sshd = {
-  port: number;
-  dir: string;
-  /** The folder SFTP paths are served from (absolute on this machine, as the server sees it). */
-  root: string;
-  user: string;
-  clientKey: string;
-  /** Host key fingerprint as `ssh-keygen -lf` prints it. */
-  fingerprint: string;
-  /** Stops the listener and every session it forked. */
-  stop(): void;
-  /** Starts it again on the same port with the same keys. */
-  restart(): Promise<void>;
-};
+/**
+ * A throwaway OpenSSH server on 127.0.0.1 with its own host key, client key and folder.
+ * Plain JavaScript so that the benchmarks can use it too.
+ * @typedef {object} Sshd
+ * @property {number} port
+ * @property {string} dir
+ * @property {string} root the folder SFTP paths are served from (absolute, as the server sees it)
+ * @property {string} user
+ * @property {string} clientKey
+ * @property {string} fingerprint host key fingerprint as `ssh-keygen -lf` prints it
+ * @property {() => void} stop stops the listener and every session it forked
+ * @property {() => Promise<void>} restart starts it again on the same port with the same keys
+ */
 
-export function requireSshd(): void {
+export function requireSshd() {
   if (!fs.existsSync(SSHD_BIN)) {
     throw new Error(
       `OpenSSH server not found at ${SSHD_BIN}: the integration tests need it. Install it with \`apt-get install -y openssh-server\` (Debian/Ubuntu).`,
@@ -30,26 +28,32 @@ export function requireSshd(): void {
   }
 }
 
-async function freePort(): Promise<number> {
+/** @returns {Promise<number>} */
+async function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
+      const port = /** @type {net.AddressInfo} */ (srv.address()).port;
       srv.close(() => resolve(port));
     });
   });
 }
 
 /** `ssh-keygen -lf` output → "SHA256:…". */
-export function fingerprintOfFile(pubKeyFile: string): string {
+/** @param {string} pubKeyFile */
+export function fingerprintOfFile(pubKeyFile) {
   const out = execFileSync('ssh-keygen', ['-lf', pubKeyFile], { encoding: 'utf8' });
   const m = /(SHA256:[A-Za-z0-9+/]+)/.exec(out);
   if (!m?.[1]) throw new Error(`unexpected ssh-keygen output: ${out}`);
   return m[1];
 }
 
-export function keygen(file: string, type: 'ed25519' | 'ecdsa' | 'rsa', passphrase = ''): void {
+/**
+ * @param {string} file
+ * @param {'ed25519' | 'ecdsa' | 'rsa'} type
+ */
+export function keygen(file, type, passphrase = '') {
   const args = ['-q', '-t', type, '-N', passphrase, '-C', 'webio-test', '-f', file];
   if (type === 'rsa') args.splice(1, 0, '-b', '2048');
   if (type === 'ecdsa') args.splice(1, 0, '-b', '256');
@@ -57,15 +61,18 @@ export function keygen(file: string, type: 'ed25519' | 'ecdsa' | 'rsa', passphra
   fs.chmodSync(file, 0o600);
 }
 
-export type SshdOptions = {
-  /** Also allow password logins for this system user (root only; see passwordUser()). */
-  passwordUser?: string;
-  /** Extra public keys to authorise. */
-  extraAuthorizedKeys?: string[];
-};
+/**
+ * @typedef {object} SshdOptions
+ * @property {string} [passwordUser] also allow password logins for this system user (root only; see passwordUser())
+ * @property {string[]} [extraAuthorizedKeys] extra public keys to authorise
+ */
 
 /** Starts sshd as the current user; the tests run as root in CI. */
-export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
+/**
+ * @param {SshdOptions} [options]
+ * @returns {Promise<Sshd>}
+ */
+export async function startSshd(options = {}) {
   requireSshd();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webio-sshd-'));
   fs.chmodSync(dir, 0o755);
@@ -113,7 +120,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     '',
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'sshd_config'), config);
-  const start = async (): Promise<void> => {
+  const start = async () => {
     fs.rmSync(path.join(dir, 'sshd.pid'), { force: true });
     const r = spawnSync(
       SSHD_BIN,
@@ -130,7 +137,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     );
   };
   await start();
-  const stop = (): void => {
+  const stop = () => {
     // The listener, and every session it forked (privileged monitor and user process), so
     // that clients see the connection drop as when a server goes down.
     const root = Number(readPid(dir));
@@ -155,7 +162,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   };
 }
 
-function descendants(pid: number): number[] {
+/** @param {number} pid @returns {number[]} */
+function descendants(pid) {
   const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
   const kids = r.stdout
     .split('\n')
@@ -164,7 +172,8 @@ function descendants(pid: number): number[] {
   return kids.flatMap((k) => [k, ...descendants(k)]);
 }
 
-function readPid(dir: string): string {
+/** @param {string} dir */
+function readPid(dir) {
   try {
     return fs.readFileSync(path.join(dir, 'sshd.pid'), 'utf8').trim() || '0';
   } catch {
@@ -172,7 +181,8 @@ function readPid(dir: string): string {
   }
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** @param {number} port @returns {Promise<boolean>} */
+function canConnect(port) {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     s.once('connect', () => {
@@ -187,7 +197,8 @@ function canConnect(port: number): Promise<boolean> {
  * A system user with a fresh random password, for the password-login test. Needs root
  * (CI runs as root); creating the user is idempotent.
  */
-export function passwordUser(name = 'webiotest'): { name: string; password: string } {
+/** @returns {{ name: string; password: string }} */
+export function passwordUser(name = 'webiotest') {
   if (process.getuid?.() !== 0) {
     throw new Error(
       'the password-login test needs root to create a local user for sshd; run the suite as root (CI does)',

@@ -1,0 +1,176 @@
+// npm run bench [-- N]: full ingest of N Webio files (default 20,000) from a real OpenSSH
+// sshd on loopback, side by side with `lftp mirror --parallel=4` and
+// `rclone copy --transfers 4` of the same files (download only), interleaved over ROUNDS
+// rounds (default 3); prints medians and ratios.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSampleFiles } from '../dist/demo/sample-files.js';
+import { startSshd } from '../test/helpers/sshd.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const N = Number(process.argv[2] ?? 20_000);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+const sshd = await startSshd();
+const work = fs.mkdtempSync(
+  path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'webio-bench-'),
+);
+try {
+  const master = path.join(sshd.root, 'master');
+  fs.mkdirSync(master);
+  const files = generateSampleFiles({
+    files: N,
+    nowMs: Date.UTC(2026, 0, 10),
+    days: 5,
+    seed: 1,
+    extras: false,
+    duplicateRate: 0.05,
+  });
+  const old = new Date(Date.UTC(2026, 0, 10));
+  let bytes = 0;
+  for (const f of files) {
+    const p = path.join(master, f.name);
+    fs.writeFileSync(p, f.content);
+    fs.utimesSync(p, old, old);
+    bytes += Buffer.byteLength(f.content);
+  }
+  const hostPub = fs
+    .readFileSync(path.join(sshd.dir, 'host_ed25519_key.pub'), 'utf8')
+    .split(' ')
+    .slice(0, 2)
+    .join(' ');
+  const knownHosts = path.join(sshd.dir, 'known_hosts');
+  fs.writeFileSync(knownHosts, `[127.0.0.1]:${sshd.port} ${hostPub}\n`);
+  const sshConfig = path.join(sshd.dir, 'ssh_config');
+  fs.writeFileSync(
+    sshConfig,
+    `Host 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.user}\n  IdentityFile ${sshd.clientKey}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${knownHosts}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  BatchMode yes\n  LogLevel ERROR\n`,
+  );
+
+  const results = { ours: [], lftp: [], rclone: [] };
+  let rss = 0;
+  let events = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    // ours: a fresh copy of the folder and a fresh database each round
+    const remote = path.join(sshd.root, `round-${r}`);
+    execFileSync('cp', ['-a', master, remote]);
+    const local = path.join(work, `ours-${r}`);
+    fs.mkdirSync(local);
+    const config = path.join(local, 'config.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        sftp: {
+          host: '127.0.0.1',
+          port: sshd.port,
+          username: sshd.user,
+          privateKeyPath: sshd.clientKey,
+          hostKeyFingerprint: sshd.fingerprint,
+          remoteDir: remote,
+          maxFilesPerPoll: N,
+        },
+        database: { path: path.join(local, 'webio.sqlite') },
+      }),
+    );
+    const res = JSON.parse(
+      execFileSync(process.execPath, [path.join(here, 'ingest-child.mjs'), config], {
+        encoding: 'utf8',
+      }),
+    );
+    if (res.files !== N || res.moved !== N)
+      throw new Error(`ours fetched ${res.files} and moved ${res.moved} of ${N}`);
+    results.ours.push(res.seconds);
+    rss = Math.max(rss, res.rssMB);
+    events = res.events;
+    fs.rmSync(remote, { recursive: true, force: true });
+
+    if (has('lftp')) {
+      const dst = path.join(work, `lftp-${r}`);
+      const t0 = process.hrtime.bigint();
+      execFileSync('lftp', [
+        '-c',
+        `set cmd:interactive false; set xfer:log false; set net:max-retries 2; set sftp:connect-program 'ssh -a -x -F ${sshConfig}'; open -u ${sshd.user}, sftp://127.0.0.1:${sshd.port}; mirror --parallel=4 ${master} ${dst}`,
+      ]);
+      results.lftp.push(Number(process.hrtime.bigint() - t0) / 1e9);
+      if (fs.readdirSync(dst).length !== N) throw new Error('lftp did not fetch every file');
+    }
+    if (has('rclone')) {
+      const dst = path.join(work, `rclone-${r}`);
+      const none = path.join(work, 'rclone-none.conf');
+      fs.writeFileSync(none, '');
+      const t0 = process.hrtime.bigint();
+      execFileSync('rclone', [
+        'copy',
+        `:sftp:${master}`,
+        dst,
+        '--config',
+        none,
+        '--sftp-host',
+        '127.0.0.1',
+        '--sftp-port',
+        String(sshd.port),
+        '--sftp-user',
+        sshd.user,
+        '--sftp-key-file',
+        sshd.clientKey,
+        '--sftp-known-hosts-file',
+        knownHosts,
+        '--sftp-disable-hashcheck',
+        '--sftp-shell-type',
+        'none',
+        '--transfers',
+        '4',
+        '--checkers',
+        '4',
+        '-q',
+      ]);
+      results.rclone.push(Number(process.hrtime.bigint() - t0) / 1e9);
+      if (fs.readdirSync(dst).length !== N) throw new Error('rclone did not fetch every file');
+    }
+    fs.rmSync(path.join(work, `lftp-${r}`), { recursive: true, force: true });
+    fs.rmSync(path.join(work, `rclone-${r}`), { recursive: true, force: true });
+  }
+
+  const ours = median(results.ours);
+  console.log(
+    `\ningest of ${N.toLocaleString('en')} files (${(bytes / 1e6).toFixed(1)} MB, ${events.toLocaleString('en')} events), loopback OpenSSH ${execFileSync('/usr/sbin/sshd', ['-V'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || ''}, ${os.cpus().length} cores, median of ${ROUNDS} rounds`,
+  );
+  console.log('tool                              seconds    files/s   events/s   peak RSS');
+  console.log(
+    `webio-reports ingest (full)       ${ours.toFixed(3).padStart(7)} ${Math.round(N / ours)
+      .toLocaleString('en')
+      .padStart(10)} ${Math.round(events / ours)
+      .toLocaleString('en')
+      .padStart(10)}   ${rss.toFixed(0)} MB`,
+  );
+  for (const [tool, label] of [
+    ['lftp', 'lftp mirror --parallel=4'],
+    ['rclone', 'rclone copy --transfers 4'],
+  ]) {
+    if (!results[tool].length) {
+      console.log(`${label.padEnd(33)} not installed (apt-get install -y ${tool})`);
+      continue;
+    }
+    const t = median(results[tool]);
+    console.log(
+      `${label.padEnd(33)} ${t.toFixed(3).padStart(7)} ${Math.round(N / t)
+        .toLocaleString('en')
+        .padStart(10)}          -   (download only)`,
+    );
+  }
+  for (const tool of ['lftp', 'rclone']) {
+    if (results[tool].length)
+      console.log(`ratio ours/${tool} (files/s): ${(median(results[tool]) / ours).toFixed(2)}`);
+  }
+  console.log(
+    `targets: >= 2x lftp; >= 6,000 files/s (60% of a bare ssh2 read loop's ~10,000); peak RSS <= 256 MB`,
+  );
+} finally {
+  sshd.stop();
+  fs.rmSync(work, { recursive: true, force: true });
+}
