@@ -39,7 +39,7 @@ const sftpSchema = z.strictObject({
   maxFileBytes: z.number().int().min(1).default(1_048_576),
   maxFilesPerPoll: z.number().int().min(1).default(5000),
   parseGraceSeconds: z.number().min(0).default(300),
-  concurrency: z.number().int().min(1).max(256).default(64),
+  concurrency: z.number().int().min(1).max(256).default(128),
   connectTimeoutSeconds: z.number().min(1).default(20),
   operationTimeoutSeconds: z.number().min(1).default(60),
   keepaliveIntervalSeconds: z.number().min(0).default(10),

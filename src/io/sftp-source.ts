@@ -155,6 +155,9 @@ export class SftpSource implements Source {
     const ssh = (client as unknown as { client: { setNoDelay?: (v: boolean) => void } }).client;
     // Without TCP_NODELAY, Nagle plus delayed ACK stall every request by ~40 ms.
     ssh.setNoDelay?.(true);
+    coalesceWrites(
+      (client as unknown as { client: { _sock?: import('node:net').Socket } }).client._sock,
+    );
     const sftp = (client as unknown as { sftp: SFTPWrapper }).sftp;
     return new SftpSource(
       client,
@@ -355,6 +358,28 @@ export class SftpSource implements Source {
     await Promise.race([this.client.end().catch(() => undefined), timeout]);
     clearTimeout(timer);
   }
+}
+
+/**
+ * ssh2 writes every SFTP packet to the socket on its own; with many requests in flight that
+ * is one syscall per packet. Corking the socket for the rest of the tick lets all packets
+ * queued in one turn of the event loop leave in a single writev.
+ */
+function coalesceWrites(sock: import('node:net').Socket | undefined): void {
+  if (!sock) return;
+  const write = sock.write.bind(sock) as (...args: unknown[]) => boolean;
+  let corked = false;
+  sock.write = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      sock.cork();
+      process.nextTick(() => {
+        corked = false;
+        sock.uncork();
+      });
+    }
+    return write(...args);
+  }) as typeof sock.write;
 }
 
 function classifyConnectError(

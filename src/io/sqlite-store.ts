@@ -7,7 +7,13 @@ import { dayInZone, dayRange } from '../core/days.js';
 import type { ParsedMessage } from '../core/events.js';
 import { REPORTS, type Report, type ReportRow } from '../core/csv-rows.js';
 export { REPORTS, type Report };
-import type { BatchItem, FileCommit, IngestStore, KnownFile } from '../pipeline/ports.js';
+import type {
+  BatchItem,
+  FileCommit,
+  FinishRecord,
+  IngestStore,
+  KnownFile,
+} from '../pipeline/ports.js';
 import type { ExportRecord, ExportStore } from '../pipeline/export-run.js';
 import { migrations } from './migrations/index.js';
 
@@ -285,14 +291,11 @@ export class SqliteStore implements IngestStore, ExportStore {
     return kind;
   }
 
-  setFinish(
-    fileId: number,
-    finish: KnownFile['finish'],
-    finishedPath: string | null,
-    error: string | null,
-    nowMs: number,
-  ): void {
-    this.stmts.setFinish.run(finish, finishedPath, error, nowMs, fileId);
+  recordFinishes(records: readonly FinishRecord[], nowMs: number): void {
+    if (records.length === 0) return;
+    this.db.transaction(() => {
+      for (const r of records) this.stmts.setFinish.run(r.finish, r.path, r.error, nowMs, r.fileId);
+    })();
   }
 
   // ---- runs ---------------------------------------------------------------------------

@@ -4,7 +4,16 @@ import { parseWebhookFile } from '../core/parse-file.js';
 import { selectFiles, type RemoteEntry } from '../core/select-files.js';
 import { MESSAGE_TYPES } from '../core/events.js';
 import { SftpError, describeError } from '../errors.js';
-import type { BatchItem, Clock, FileMeta, IngestStore, KnownFile, Log, Source } from './ports.js';
+import type {
+  BatchItem,
+  Clock,
+  FileMeta,
+  FinishRecord,
+  IngestStore,
+  KnownFile,
+  Log,
+  Source,
+} from './ports.js';
 import { mapPool } from './pool.js';
 
 export type IngestOptions = {
@@ -87,7 +96,7 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
   await source.ensureDir(opts.errorDir);
 
   const entries = await source.list(opts.remoteDir);
-  await reconcileUnfinished(deps, opts, new Set(entries.map((e) => e.name)));
+  const leftovers = await reconcileUnfinished(deps, opts, new Set(entries.map((e) => e.name)));
   const sel = selectFiles(entries, { ...opts, nowMs: clock() });
   summary.listed = entries.length;
   summary.matched = sel.selected.length + sel.young.length + sel.deferred;
@@ -107,7 +116,7 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
     }
     const chunk = sel.selected.slice(i, i + batchSize);
     const prepared = await mapPool(chunk, opts.concurrency, (entry) =>
-      prepareFile(deps, opts, entry),
+      prepareFile(deps, opts, entry, leftovers > 0),
     );
     const work: Work[] = [];
     let connectionLost: unknown;
@@ -185,11 +194,13 @@ async function reconcileUnfinished(
   deps: Deps,
   opts: IngestOptions,
   listed: Set<string>,
-): Promise<void> {
+): Promise<number> {
   const { source, store, log, clock } = deps;
-  const missing = store
+  const unfinished = store
     .listUnfinished()
-    .filter((f) => posix.dirname(f.remotePath) === opts.remoteDir && !listed.has(f.name));
+    .filter((f) => posix.dirname(f.remotePath) === opts.remoteDir);
+  const missing = unfinished.filter((f) => !listed.has(f.name));
+  const records: FinishRecord[] = [];
   await mapPool(missing, opts.concurrency, async (f) => {
     const dir =
       f.outcome === 'quarantined'
@@ -199,20 +210,21 @@ async function reconcileUnfinished(
           : undefined;
     const target = dir ? posix.join(dir, f.name) : undefined;
     if (target && (await source.exists(target))) {
-      store.setFinish(f.id, 'moved', target, null, clock());
+      records.push({ fileId: f.id, finish: 'moved', path: target, error: null });
     } else if (!dir && opts.afterIngest === 'delete') {
-      store.setFinish(f.id, 'deleted', null, null, clock());
+      records.push({ fileId: f.id, finish: 'deleted', path: null, error: null });
     } else {
-      store.setFinish(
-        f.id,
-        'gone',
-        null,
-        'the file left the folder before its move was recorded',
-        clock(),
-      );
+      records.push({
+        fileId: f.id,
+        finish: 'gone',
+        path: null,
+        error: 'the file left the folder before its move was recorded',
+      });
       log.warn({ file: f.name }, 'a committed file left the folder before its move was recorded');
     }
   });
+  store.recordFinishes(records, clock());
+  return unfinished.length - missing.length;
 }
 
 /** Errors about one file (denied, vanished, shrank) rather than about the connection. */
@@ -226,6 +238,8 @@ async function prepareFile(
   deps: Deps,
   opts: IngestOptions,
   entry: RemoteEntry,
+  /** Whether any committed file still waits in the folder (else no content lookup is needed). */
+  mayBeLeftover: boolean,
 ): Promise<Work | undefined> {
   const { source, store, clock } = deps;
   const remotePath = posix.join(opts.remoteDir, entry.name);
@@ -248,7 +262,7 @@ async function prepareFile(
     const file = meta(head);
     // The hash of the head alone would not identify the file; size and mtime join it.
     file.contentHash = `head:${file.contentHash}:${entry.size}`;
-    const seen = store.findUnfinishedFile(remotePath, file.contentHash);
+    const seen = mayBeLeftover ? store.findUnfinishedFile(remotePath, file.contentHash) : undefined;
     if (seen) return { kind: 'finish-only', entry, known: seen };
     return {
       kind: 'commit',
@@ -266,7 +280,7 @@ async function prepareFile(
 
   const bytes = await source.read(remotePath, entry.size);
   const file = meta(bytes);
-  const seen = store.findUnfinishedFile(remotePath, file.contentHash);
+  const seen = mayBeLeftover ? store.findUnfinishedFile(remotePath, file.contentHash) : undefined;
   if (seen) return { kind: 'finish-only', entry, known: seen };
 
   const parsed = parseWebhookFile(bytes, opts.sourceTimeZone);
@@ -297,38 +311,39 @@ async function finishAll(
   summary: IngestSummary,
 ): Promise<void> {
   const { source, store, log, clock } = deps;
+  const records: FinishRecord[] = [];
+  const record = (
+    fileId: number,
+    finish: FinishRecord['finish'],
+    path: string | null,
+    error: string | null,
+  ) => records.push({ fileId, finish, path, error });
   await mapPool(files, opts.concurrency, async ({ entry, fileId, quarantine }) => {
     const from = posix.join(opts.remoteDir, entry.name);
     try {
       if (quarantine || opts.afterIngest === 'move') {
         const dir = quarantine ? opts.errorDir : opts.processedDir;
         const to = await renameUnique(source, from, dir, entry.name);
-        store.setFinish(fileId, 'moved', to, null, clock());
+        record(fileId, 'moved', to, null);
         if (!quarantine) summary.finished.moved++;
       } else if (opts.afterIngest === 'delete') {
         await source.remove(from);
-        store.setFinish(fileId, 'deleted', null, null, clock());
+        record(fileId, 'deleted', null, null);
         summary.finished.deleted++;
       } else {
-        store.setFinish(fileId, 'kept', from, null, clock());
+        record(fileId, 'kept', from, null);
         summary.finished.kept++;
       }
     } catch (err) {
       const status = (err as { status?: unknown }).status;
       if (status === 2 && !(await source.exists(from).catch(() => true))) {
         // Someone else already took the file away; its events are safely stored.
-        store.setFinish(
-          fileId,
-          'gone',
-          null,
-          'the file disappeared before it could be finished',
-          clock(),
-        );
+        record(fileId, 'gone', null, 'the file disappeared before it could be finished');
         log.warn({ file: entry.name }, 'file vanished before it could be moved or deleted');
         return;
       }
       const error = describeError(err);
-      store.setFinish(fileId, 'failed', null, error, clock());
+      record(fileId, 'failed', null, error);
       summary.finishErrors.push({ file: entry.name, error });
       log.warn(
         { file: entry.name, err: error },
@@ -336,6 +351,8 @@ async function finishAll(
       );
     }
   });
+  // One transaction for the batch: a commit per file would fsync once per file.
+  store.recordFinishes(records, clock());
 }
 
 /** Renames into `dir`, choosing `name~1.ext`, `name~2.ext`, ... when the name is taken. */

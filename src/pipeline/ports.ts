@@ -29,6 +29,14 @@ export type BatchItem =
       truncated: boolean;
     };
 
+/** How one committed file was finished on the server. */
+export type FinishRecord = {
+  fileId: number;
+  finish: KnownFile['finish'];
+  path: string | null;
+  error: string | null;
+};
+
 /** What committing one file did to the store. */
 export type FileCommit = {
   fileId: number;
@@ -56,13 +64,8 @@ export interface IngestStore {
   }[];
   /** Commits every item in one transaction; results are in the items' order. */
   commitBatch(items: readonly BatchItem[], nowMs: number): FileCommit[];
-  setFinish(
-    fileId: number,
-    finish: KnownFile['finish'],
-    finishedPath: string | null,
-    error: string | null,
-    nowMs: number,
-  ): void;
+  /** Records how files were finished, in one transaction. */
+  recordFinishes(records: readonly FinishRecord[], nowMs: number): void;
 }
 
 /** The SFTP folder as the ingest pipeline sees it; `io/sftp-source.ts` is the real one. */

@@ -45,6 +45,10 @@ export function ingestEvents(
     ],
     nowMs,
   );
-  if (commit) store.setFinish(commit.fileId, 'moved', `/in/processed/f${seq}.json`, null, nowMs);
+  if (commit)
+    store.recordFinishes(
+      [{ fileId: commit.fileId, finish: 'moved', path: `/in/processed/f${seq}.json`, error: null }],
+      nowMs,
+    );
   return commit;
 }
