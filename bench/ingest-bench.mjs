@@ -138,7 +138,7 @@ try {
 
   const ours = median(results.ours);
   console.log(
-    `\ningest of ${N.toLocaleString('en')} files (${(bytes / 1e6).toFixed(1)} MB, ${events.toLocaleString('en')} events), loopback OpenSSH ${execFileSync('/usr/sbin/sshd', ['-V'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || ''}, ${os.cpus().length} cores, median of ${ROUNDS} rounds`,
+    `\ningest of ${N.toLocaleString('en')} files (${(bytes / 1e6).toFixed(1)} MB, ${events.toLocaleString('en')} events), loopback ${spawnSync('/usr/sbin/sshd', ['-V'], { encoding: 'utf8' }).stderr.trim().split(',')[0]}, ${os.cpus().length} cores, median of ${ROUNDS} rounds`,
   );
   console.log('tool                              seconds    files/s   events/s   peak RSS');
   console.log(
