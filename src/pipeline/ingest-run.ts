@@ -109,78 +109,92 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
 
   const batchSize = opts.batchSize ?? 1000;
   const pendingFinishes: Promise<void>[] = [];
-  for (let i = 0; i < sel.selected.length; i += batchSize) {
-    if (deps.signal?.aborted) {
-      summary.stoppedEarly = 'shutdown requested';
-      break;
-    }
-    const chunk = sel.selected.slice(i, i + batchSize);
-    const prepared = await mapPool(chunk, opts.concurrency, (entry) =>
-      prepareFile(deps, opts, entry, leftovers > 0),
-    );
-    const work: Work[] = [];
-    let connectionLost: unknown;
-    prepared.forEach((r, j) => {
-      const entry = chunk[j] as RemoteEntry;
-      if (r.ok) {
-        if (r.value) work.push(r.value);
-        return;
+  let loopError: unknown;
+  try {
+    for (let i = 0; i < sel.selected.length; i += batchSize) {
+      if (deps.signal?.aborted) {
+        summary.stoppedEarly = 'shutdown requested';
+        break;
       }
-      summary.fetchErrors.push({ file: entry.name, error: describeError(r.error) });
-      if (!isFileLevelError(r.error)) connectionLost ??= r.error;
-    });
+      const chunk = sel.selected.slice(i, i + batchSize);
+      const prepared = await mapPool(chunk, opts.concurrency, (entry) =>
+        prepareFile(deps, opts, entry, leftovers > 0),
+      );
+      const work: Work[] = [];
+      let connectionLost: unknown;
+      prepared.forEach((r, j) => {
+        const entry = chunk[j] as RemoteEntry;
+        if (r.ok) {
+          if (r.value) work.push(r.value);
+          return;
+        }
+        summary.fetchErrors.push({ file: entry.name, error: describeError(r.error) });
+        if (!isFileLevelError(r.error)) connectionLost ??= r.error;
+      });
 
-    const toCommit = work.filter(
-      (w): w is Extract<Work, { kind: 'commit' }> => w.kind === 'commit',
-    );
-    const commits = toCommit.length
-      ? store.commitBatch(
-          toCommit.map((w) => w.item),
-          clock(),
-        )
-      : [];
-    summary.fetched += toCommit.length;
-    const finishes: { entry: RemoteEntry; fileId: number; quarantine: boolean }[] = [];
-    toCommit.forEach((w, j) => {
-      const c = commits[j];
-      if (!c) return;
-      for (const [type, n] of Object.entries(c.newByType))
-        summary.newEvents[type] = (summary.newEvents[type] ?? 0) + n;
-      summary.duplicates += c.duplicates;
-      summary.conflicts += c.conflicts;
-      summary.otherEvents += c.other;
-      if (w.item.kind === 'quarantine') {
-        summary.quarantined.push({
-          file: w.entry.name,
-          reason: w.item.reason,
-          detail: w.item.detail,
-        });
-        log.warn(
-          { file: w.entry.name, reason: w.item.reason, detail: w.item.detail },
-          'file quarantined',
-        );
-      }
-      finishes.push({ entry: w.entry, fileId: c.fileId, quarantine: w.item.kind === 'quarantine' });
-    });
-    for (const w of work) {
-      if (w.kind === 'wait') summary.waiting.push({ file: w.entry.name, detail: w.detail });
-      if (w.kind === 'finish-only') {
-        summary.alreadyProcessed++;
+      const toCommit = work.filter(
+        (w): w is Extract<Work, { kind: 'commit' }> => w.kind === 'commit',
+      );
+      const commits = toCommit.length
+        ? store.commitBatch(
+            toCommit.map((w) => w.item),
+            clock(),
+          )
+        : [];
+      summary.fetched += toCommit.length;
+      const finishes: { entry: RemoteEntry; fileId: number; quarantine: boolean }[] = [];
+      toCommit.forEach((w, j) => {
+        const c = commits[j];
+        if (!c) return;
+        for (const [type, n] of Object.entries(c.newByType))
+          summary.newEvents[type] = (summary.newEvents[type] ?? 0) + n;
+        summary.duplicates += c.duplicates;
+        summary.conflicts += c.conflicts;
+        summary.otherEvents += c.other;
+        if (w.item.kind === 'quarantine') {
+          summary.quarantined.push({
+            file: w.entry.name,
+            reason: w.item.reason,
+            detail: w.item.detail,
+          });
+          log.warn(
+            { file: w.entry.name, reason: w.item.reason, detail: w.item.detail },
+            'file quarantined',
+          );
+        }
         finishes.push({
           entry: w.entry,
-          fileId: w.known.id,
-          quarantine: w.known.outcome === 'quarantined',
+          fileId: c.fileId,
+          quarantine: w.item.kind === 'quarantine',
         });
+      });
+      for (const w of work) {
+        if (w.kind === 'wait') summary.waiting.push({ file: w.entry.name, detail: w.detail });
+        if (w.kind === 'finish-only') {
+          summary.alreadyProcessed++;
+          finishes.push({
+            entry: w.entry,
+            fileId: w.known.id,
+            quarantine: w.known.outcome === 'quarantined',
+          });
+        }
+      }
+      // Finishing this batch overlaps with fetching the next one.
+      pendingFinishes.push(finishAll(deps, opts, finishes, summary));
+      if (connectionLost !== undefined) {
+        summary.stoppedEarly = describeError(connectionLost);
+        break;
       }
     }
-    // Finishing this batch overlaps with fetching the next one.
-    pendingFinishes.push(finishAll(deps, opts, finishes, summary));
-    if (connectionLost !== undefined) {
-      summary.stoppedEarly = describeError(connectionLost);
-      break;
-    }
+  } catch (err) {
+    loopError = err;
   }
-  await Promise.all(pendingFinishes);
+  // Moves already under way finish (or fail and are recorded) before the run ends, even when
+  // a commit failed: nothing is left running behind a returned or thrown result.
+  const settled = await Promise.allSettled(pendingFinishes);
+  if (loopError !== undefined) throw loopError;
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   summary.seconds = (clock() - started) / 1000;
   return summary;
 }
