@@ -52,7 +52,8 @@ describe('a backlog of 100,000 files', () => {
       `backlog: peak RSS ${lines.map((l) => l.rssMB).join(' → ')} MB over ${lines.length} polls`,
     );
     expect(last - first).toBeLessThan(64);
-    expect(last).toBeLessThan(256);
+    // Well under the service's restart threshold (max_memory_restart 512M in ecosystem.config.js).
+    expect(last).toBeLessThan(384);
 
     expect(listDir(t.remoteDir)).toEqual(['error', 'processed']);
     expect(listDir(t.processedDir)).toHaveLength(FILES);
