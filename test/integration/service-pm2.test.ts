@@ -55,7 +55,7 @@ afterAll(() => {
 });
 
 describe('the service under pm2', () => {
-  it('ingests and exports on its schedules, refuses a second instance, and stops gracefully', async () => {
+  it('ingests and exports on its schedules, refuses a second instance, survives a server outage, and stops gracefully', async () => {
     const t = setupConfig(
       sshd,
       { minFileAgeSeconds: 1 },
@@ -103,8 +103,25 @@ describe('the service under pm2', () => {
     expect(status.lastSuccessfulPoll).not.toBeNull();
     expect(status.lastSuccessfulExport).not.toBeNull();
 
-    pm2(['stop', 'webio-reports']);
+    // The server goes away: the poll fails, is logged with its cause, and the service lives on.
     const logFile = path.join(pm2Home, 'logs', 'webio-reports-out.log');
+    sshd.stop();
+    const failure = await until('a logged poll failure', () => {
+      const text = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+      return text.split('\n').find((l) => l.includes('poll failed; retrying after backoff'));
+    });
+    expect(failure).toContain('connection refused');
+    const alive = JSON.parse(pm2(['jlist'])) as {
+      name: string;
+      pid: number;
+      pm2_env: { status: string; restart_time: number };
+    }[];
+    expect(alive.find((a) => a.name === 'webio-reports')).toMatchObject({
+      pid: app?.pid,
+      pm2_env: { status: 'online', restart_time: 0 },
+    });
+
+    pm2(['stop', 'webio-reports']);
     const log = await until('the shutdown log line', () => {
       const text = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
       return text.includes('shutdown complete') && text;
