@@ -55,19 +55,22 @@ export const DEFAULT_STATUS_LABELS: Readonly<Record<string, string>> = {
   '14': 'Unconfirmed',
 };
 
-/** A typed row as the store hands it to export. */
-export type ReportRow = {
-  communication_action_id: string;
-  conversation_id: string;
-  date_ms: number;
-  outbound_channel_address: string;
-  inbound_channel_address: string;
-  customer_uid: string;
-  body: string;
-  status_code: string;
-  latest_status_code: string | null;
-  latest_status_ms: number | null;
-};
+/**
+ * A typed row as the store hands it to export: a plain array in this column order, which
+ * SQLite fills about a quarter faster than an object per row.
+ */
+export type ReportRow = [
+  communicationActionId: string,
+  conversationId: string,
+  dateMs: number,
+  outboundChannelAddress: string,
+  inboundChannelAddress: string,
+  customerUID: string,
+  body: string,
+  statusCode: string,
+  latestStatusCode: string | null,
+  latestStatusMs: number | null,
+];
 
 export type RowContext = {
   timeZone: string;
@@ -96,44 +99,47 @@ export function mergeLabels(overrides: Readonly<Record<string, string>>): Record
 
 /** One CSV record of a report, columns in `COLUMNS[report]` order. */
 export function toCsvRow(report: Report, r: ReportRow, ctx: RowContext): string[] {
-  const date = formatIsoInZone(r.date_ms, ctx.timeZone);
+  const [
+    id,
+    conversationId,
+    dateMs,
+    outbound,
+    inbound,
+    customerUID,
+    body,
+    statusCode,
+    latestCode,
+    latestMs,
+  ] = r;
+  const date = formatIsoInZone(dateMs, ctx.timeZone);
+  const text = ctx.escapeFormulas ? escapeFormula(body) : body;
   switch (report) {
-    case 'sends': {
-      const latest = r.latest_status_code;
+    case 'sends':
       return [
-        r.communication_action_id,
-        r.conversation_id,
+        id,
+        conversationId,
         date,
-        r.outbound_channel_address,
-        r.inbound_channel_address,
-        r.customer_uid,
-        ctx.escapeFormulas ? escapeFormula(r.body) : r.body,
-        r.status_code,
-        latest ?? '',
-        latest === null ? '' : statusLabel(latest, ctx.labels),
-        r.latest_status_ms === null ? '' : formatIsoInZone(r.latest_status_ms, ctx.timeZone),
+        outbound,
+        inbound,
+        customerUID,
+        text,
+        statusCode,
+        latestCode ?? '',
+        latestCode === null ? '' : statusLabel(latestCode, ctx.labels),
+        latestMs === null ? '' : formatIsoInZone(latestMs, ctx.timeZone),
       ];
-    }
     case 'inbound':
-      return [
-        r.communication_action_id,
-        r.conversation_id,
-        date,
-        r.outbound_channel_address,
-        r.inbound_channel_address,
-        r.customer_uid,
-        ctx.escapeFormulas ? escapeFormula(r.body) : r.body,
-      ];
+      return [id, conversationId, date, outbound, inbound, customerUID, text];
     case 'statuses':
       return [
-        r.communication_action_id,
-        r.conversation_id,
+        id,
+        conversationId,
         date,
-        r.status_code,
-        statusLabel(r.status_code, ctx.labels),
-        r.outbound_channel_address,
-        r.inbound_channel_address,
-        r.customer_uid,
+        statusCode,
+        statusLabel(statusCode, ctx.labels),
+        outbound,
+        inbound,
+        customerUID,
       ];
   }
 }

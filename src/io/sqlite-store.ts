@@ -475,8 +475,8 @@ export class SqliteStore implements IngestStore, ExportStore {
    * The connection is busy until the iterator finishes or is returned.
    */
   iterateRows(report: Report, startMs: number, endMs: number): IterableIterator<ExportRow> {
-    const stmt = this.db.prepare<[number, number], ExportRow>(REPORT_SQL[report]);
-    return stmt.iterate(startMs, endMs);
+    const stmt = this.db.prepare<[number, number], ExportRow>(REPORT_SQL[report]).raw(true);
+    return stmt.iterate(startMs, endMs) as IterableIterator<ExportRow>;
   }
 
   /** Records a written export file. */
