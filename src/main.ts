@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { AppError, describeError } from './errors.js';
 import { processOutput, type Output } from './commands/context.js';
@@ -60,7 +61,11 @@ const COMMANDS: {
 
 /** argv → command → exit code. Known errors print one line (a list for config) and no stack. */
 export async function main(argv: string[], output: Output = processOutput): Promise<number> {
+  const { version } = JSON.parse(
+    fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  ) as { version: string };
   const program = new Command('webio-reports')
+    .version(version)
     .description('Webio SFTP webhook files → deduplicated SQLite store → daily CSV reports')
     .exitOverride()
     .configureOutput({
