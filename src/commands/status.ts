@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { addDays, dayInZone } from '../core/days.js';
 import { loadConfig } from '../config/load.js';
-import { SqliteStore, REPORTS } from '../io/sqlite-store.js';
+import { REPORTS } from '../core/csv-rows.js';
+import { SqliteStore } from '../io/sqlite-store.js';
 import type { IngestSummary } from '../pipeline/ingest-run.js';
 import type { CommonOptions, Output } from './context.js';
 

@@ -96,8 +96,6 @@ export class SftpSource implements Source {
     private readonly client: SftpClient,
     private readonly sftp: SFTPWrapper,
     private readonly opTimeoutMs: number,
-    /** The fingerprint the server presented. */
-    readonly serverFingerprint: string,
   ) {
     // A connection that drops fails every request in flight at once, not at its timeout.
     const ssh = (client as unknown as { client: NodeJS.EventEmitter }).client;
@@ -159,12 +157,7 @@ export class SftpSource implements Source {
       (client as unknown as { client: { _sock?: import('node:net').Socket } }).client._sock,
     );
     const sftp = (client as unknown as { sftp: SFTPWrapper }).sftp;
-    return new SftpSource(
-      client,
-      sftp,
-      s.operationTimeoutSeconds * 1000,
-      `${offered ?? 'unknown'}`,
-    );
+    return new SftpSource(client, sftp, s.operationTimeoutSeconds * 1000);
   }
 
   /** Connects only far enough to learn the server's host key fingerprint; sends no credentials. */
@@ -323,6 +316,8 @@ export class SftpSource implements Source {
   }
 
   async ensureDir(path: string): Promise<void> {
+    // Every poll asks; the folder almost always exists, so one stat usually settles it.
+    if (await this.exists(path)) return;
     const parts = path.split('/').filter(Boolean);
     let cur = '';
     for (const p of parts) {

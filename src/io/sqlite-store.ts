@@ -6,7 +6,6 @@ import { classifyMessage, TABLE_OF, type TypedFields } from '../core/dedup.js';
 import { dayInZone, dayRange } from '../core/days.js';
 import type { ParsedMessage } from '../core/events.js';
 import { REPORTS, type Report, type ReportRow } from '../core/csv-rows.js';
-export { REPORTS, type Report };
 import type {
   BatchItem,
   FileCommit,
@@ -16,8 +15,6 @@ import type {
 } from '../pipeline/ports.js';
 import type { ExportRecord, ExportStore } from '../pipeline/export-run.js';
 import { migrations } from './migrations/index.js';
-
-type ExportRow = ReportRow;
 
 const REPORT_SQL: Record<Report, string> = {
   sends: `SELECT s.communication_action_id, s.conversation_id, s.date_ms, s.outbound_channel_address,
@@ -400,17 +397,6 @@ export class SqliteStore implements IngestStore, ExportStore {
     return out;
   }
 
-  /** The newest dateCreated in the store, if any. */
-  latestEventMs(): number | undefined {
-    const row = this.db
-      .prepare<[], { m: number | null }>(
-        `SELECT max(m) AS m FROM (SELECT max(date_ms) AS m FROM sends UNION ALL SELECT max(date_ms) FROM inbound
-           UNION ALL SELECT max(date_ms) FROM statuses)`,
-      )
-      .get();
-    return row?.m ?? undefined;
-  }
-
   /** When a file last arrived, whatever became of it. */
   lastFileAt(): number | undefined {
     return (
@@ -474,9 +460,9 @@ export class SqliteStore implements IngestStore, ExportStore {
    * read lazily: one statement stepped row by row, so memory does not grow with the day.
    * The connection is busy until the iterator finishes or is returned.
    */
-  iterateRows(report: Report, startMs: number, endMs: number): IterableIterator<ExportRow> {
-    const stmt = this.db.prepare<[number, number], ExportRow>(REPORT_SQL[report]).raw(true);
-    return stmt.iterate(startMs, endMs) as IterableIterator<ExportRow>;
+  iterateRows(report: Report, startMs: number, endMs: number): IterableIterator<ReportRow> {
+    const stmt = this.db.prepare<[number, number], ReportRow>(REPORT_SQL[report]).raw(true);
+    return stmt.iterate(startMs, endMs) as IterableIterator<ReportRow>;
   }
 
   /** Records a written export file. */
@@ -515,11 +501,6 @@ export class SqliteStore implements IngestStore, ExportStore {
         sha256: r.sha256,
         exportedAt: r.exported_at,
       }));
-  }
-
-  /** `PRAGMA integrity_check`: "ok" when the file is sound. */
-  integrityCheck(): string {
-    return this.db.pragma('integrity_check', { simple: true }) as string;
   }
 
   close(): void {
