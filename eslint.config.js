@@ -13,14 +13,15 @@ export default tseslint.config(
     },
   },
   {
-    // The pure core never reaches for I/O: no fs, network, database or process.
-    files: ['src/core/**/*.ts'],
+    // The pure core, and the reports (queries as text, rows mapped by pure functions), never
+    // reach for I/O: no fs, network, database or process.
+    files: ['src/core/**/*.ts', 'src/reports/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['**/io/**', '**/pipeline/**', '**/commands/**'], message: 'core/ is pure.' },
+            { group: ['**/io/**', '**/pipeline/**', '**/commands/**'], message: 'core/ and reports/ are pure.' },
             {
               group: [
                 'node:fs*',
@@ -30,7 +31,7 @@ export default tseslint.config(
                 'better-sqlite3',
                 'ssh2*',
               ],
-              message: 'core/ is pure.',
+              message: 'core/ and reports/ are pure.',
             },
           ],
         },

@@ -21,6 +21,7 @@ export function openStore(config: Config): StoreHandle {
       path: config.database.path,
       busyTimeoutMs: config.database.busyTimeoutMs,
       exportTimeZone: config.export.timezone,
+      sourceTimeZone: config.source.timezone,
     });
   } catch (err) {
     lock.release();
@@ -93,6 +94,8 @@ export async function exportOnce(
         timeZone: config.export.timezone,
         labels: mergeLabels(config.export.statusLabels),
         escapeFormulas: config.export.escapeFormulas,
+        classes: config.export.statusClasses,
+        optOutWords: config.export.optOutWords,
       },
       chosen,
     );

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { addDays, dayInZone } from '../core/days.js';
 import { loadConfig } from '../config/load.js';
-import { REPORTS } from '../core/csv-rows.js';
+import { TABLES } from '../core/dedup.js';
 import { SqliteStore } from '../io/sqlite-store.js';
 import type { IngestSummary } from '../pipeline/ingest-run.js';
 import type { CommonOptions, Output } from './context.js';
@@ -101,7 +101,7 @@ export function formatStatus(s: StatusReport): string {
   const c = s.counts;
   const lines = [
     `store: ${s.database}`,
-    `rows: ${REPORTS.map((r) => `${r} ${c.typed[r]}`).join(', ')}; conflicts ${c.conflicts}`,
+    `rows: ${TABLES.map((r) => `${r} ${c.typed[r]}`).join(', ')}; conflicts ${c.conflicts}`,
     `raw ledger: ${
       Object.entries(c.rawByType)
         .map(([t, n]) => `${t} ${n}`)
@@ -145,6 +145,7 @@ export async function statusCommand(opts: CommonOptions, output: Output): Promis
     path: config.database.path,
     busyTimeoutMs: config.database.busyTimeoutMs,
     exportTimeZone: config.export.timezone,
+    sourceTimeZone: config.source.timezone,
   });
   try {
     const report = collectStatus(

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import cron from 'node-cron';
 import { isValidTimeZone } from '../core/days.js';
+import {
+  DEFAULT_OPT_OUT_WORDS,
+  DEFAULT_STATUS_CLASSES,
+  overlappingCodes,
+} from '../core/outcomes.js';
 
 const timeZone = z
   .string()
@@ -50,6 +55,26 @@ const statusLabels = z.record(
   z.string(),
 );
 
+const codeList = z.array(z.string().min(1)).refine((xs) => new Set(xs).size === xs.length, {
+  message: 'lists a code twice',
+});
+const statusClasses = z
+  .strictObject({
+    delivered: codeList.default([...DEFAULT_STATUS_CLASSES.delivered]),
+    failed: codeList.default([...DEFAULT_STATUS_CLASSES.failed]),
+    unconfirmed: codeList.default([...DEFAULT_STATUS_CLASSES.unconfirmed]),
+  })
+  .superRefine((classes, ctx) => {
+    for (const { code, classes: cs } of overlappingCodes(classes)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [cs[1] ?? ''],
+        message: `code "${code}" is listed in both ${cs.map((c) => `export.statusClasses.${c}`).join(' and ')}; a code belongs to one class`,
+      });
+    }
+  })
+  .prefault({});
+
 /** One strict schema with every default inside; `safeParse` it once at the edge. */
 export const configSchema = z.strictObject({
   sftp: sftpSchema,
@@ -67,6 +92,10 @@ export const configSchema = z.strictObject({
       escapeFormulas: z.boolean().default(true),
       bom: z.boolean().default(false),
       statusLabels: statusLabels.default({}),
+      statusClasses,
+      optOutWords: z
+        .array(z.string().refine((w) => w.trim() !== '', { message: 'must not be blank' }))
+        .default([...DEFAULT_OPT_OUT_WORDS]),
     })
     .prefault({}),
   schedule: z

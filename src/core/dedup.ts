@@ -1,7 +1,11 @@
 import type { MessageType, ParsedMessage } from './events.js';
 
+export type Table = 'sends' | 'inbound' | 'statuses';
+/** The typed tables, one per message type. */
+export const TABLES: readonly Table[] = ['sends', 'inbound', 'statuses'];
+
 /** The typed table each message type lands in. */
-export const TABLE_OF: Record<MessageType, 'sends' | 'inbound' | 'statuses'> = {
+export const TABLE_OF: Record<MessageType, Table> = {
   messageSend: 'sends',
   inboundMessage: 'inbound',
   messageStatusUpdate: 'statuses',

@@ -72,4 +72,6 @@ export type ParsedEvent = {
   /** Canonical JSON (keys sorted): two payloads are the same event exactly when these match. */
   payload: string;
   message?: ParsedMessage;
+  /** For other-type events: their dateCreated read in source.timezone, when readable. */
+  dateMs?: number;
 };

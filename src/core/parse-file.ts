@@ -136,7 +136,13 @@ function toEvent(item: unknown, sourceTimeZone: string): EventResult {
     if (err instanceof TooDeepError) return { problem: err.message, reason: 'invalid-event' };
     throw err;
   }
-  if (!isMessageType(type)) return { type, payload };
+  if (!isMessageType(type)) {
+    const dateMs =
+      typeof obj.dateCreated === 'string'
+        ? parseWebioDate(obj.dateCreated, sourceTimeZone)
+        : undefined;
+    return dateMs === undefined ? { type, payload } : { type, payload, dateMs };
+  }
 
   if (
     !Object.hasOwn(obj, 'communicationActionId') ||

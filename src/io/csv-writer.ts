@@ -1,26 +1,31 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ExportWriteError } from '../errors.js';
 
-export type WrittenFile = { path: string; bytes: number; sha256: string };
+export type WrittenFile = { path: string; bytes: number; sha256: string; unchanged: boolean };
 
 /**
- * Writes a file atomically: into a temp name in the same folder, fsync, rename over the
- * target. On any failure the temp file is removed and the previous file stays intact.
+ * Writes a file atomically: into a new temp file in the same folder (created exclusively
+ * under an unguessable name), fsync, rename over the target, fsync the folder. On any
+ * failure the temp file is removed and the previous file stays intact. When the content
+ * hashes to `unchangedSha` and the target is there with that size, the target is left
+ * untouched: its bytes and its modification time stay as they were.
  */
 export async function writeFileAtomic(
   target: string,
   chunks: AsyncIterable<string> | Iterable<string>,
+  options: { unchangedSha?: string | undefined } = {},
 ): Promise<WrittenFile> {
   const dir = path.dirname(target);
-  const tmp = path.join(dir, `.${path.basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  const tmp = path.join(dir, `.${path.basename(target)}.tmp-${randomBytes(8).toString('hex')}`);
+  let unchanged = false;
   const hash = createHash('sha256');
   let bytes = 0;
   let handle: fs.promises.FileHandle | undefined;
   try {
     await fs.promises.mkdir(dir, { recursive: true });
-    handle = await fs.promises.open(tmp, 'w', 0o644);
+    handle = await fs.promises.open(tmp, 'wx', 0o644);
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     const flush = async (): Promise<void> => {
@@ -47,14 +52,41 @@ export async function writeFileAtomic(
       if (pendingBytes >= 1 << 20) await flush();
     }
     await flush();
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await fs.promises.rename(tmp, target);
+    const sha256 = hash.copy().digest('hex');
+    if (options.unchangedSha === sha256 && (await sizeOf(target)) === bytes) {
+      unchanged = true;
+      await handle.close();
+      handle = undefined;
+      await fs.promises.rm(tmp, { force: true });
+    } else {
+      await handle.sync();
+      await handle.close();
+      handle = undefined;
+      await fs.promises.rename(tmp, target);
+      await syncDir(dir);
+    }
   } catch (err) {
     await handle?.close().catch(() => undefined);
     await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
     throw new ExportWriteError(target, err);
   }
-  return { path: target, bytes, sha256: hash.digest('hex') };
+  return { path: target, bytes, sha256: hash.digest('hex'), unchanged };
+}
+
+async function sizeOf(file: string): Promise<number | undefined> {
+  try {
+    return (await fs.promises.stat(file)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Makes a rename durable: after a power loss the folder names the new file, not the old. */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.promises.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { classifyMessage, TABLE_OF, type TypedFields } from '../core/dedup.js';
+import { classifyMessage, TABLE_OF, TABLES, type Table, type TypedFields } from '../core/dedup.js';
 import { dayInZone, dayRange } from '../core/days.js';
 import type { ParsedMessage } from '../core/events.js';
-import { REPORTS, type Report, type ReportRow } from '../core/csv-rows.js';
+import { REPLY_WINDOW_MS } from '../core/outcomes.js';
+import type { ReportDefinition, ReportParams } from '../reports/index.js';
 import type {
   BatchItem,
   FileCommit,
@@ -15,28 +16,6 @@ import type {
 } from '../pipeline/ports.js';
 import type { ExportRecord, ExportStore } from '../pipeline/export-run.js';
 import { migrations } from './migrations/index.js';
-
-const REPORT_SQL: Record<Report, string> = {
-  sends: `SELECT s.communication_action_id, s.conversation_id, s.date_ms, s.outbound_channel_address,
-                 s.inbound_channel_address, s.customer_uid, s.body, s.status_code,
-                 st.status_code AS latest_status_code, st.date_ms AS latest_status_ms
-            FROM sends s
-            LEFT JOIN statuses st ON st.rowid = (
-              SELECT rowid FROM statuses x WHERE x.communication_action_id = s.communication_action_id
-               ORDER BY x.date_ms DESC, x.status_code DESC LIMIT 1)
-           WHERE s.date_ms >= ? AND s.date_ms < ?
-           ORDER BY s.date_ms, s.communication_action_id`,
-  inbound: `SELECT communication_action_id, conversation_id, date_ms, outbound_channel_address,
-                   inbound_channel_address, customer_uid, body, status_code,
-                   NULL AS latest_status_code, NULL AS latest_status_ms
-              FROM inbound WHERE date_ms >= ? AND date_ms < ?
-             ORDER BY date_ms, communication_action_id`,
-  statuses: `SELECT communication_action_id, conversation_id, date_ms, outbound_channel_address,
-                    inbound_channel_address, customer_uid, body, status_code,
-                    NULL AS latest_status_code, NULL AS latest_status_ms
-               FROM statuses WHERE date_ms >= ? AND date_ms < ?
-              ORDER BY date_ms, communication_action_id, status_code`,
-};
 
 export type RunKind = 'ingest' | 'export';
 export type RunRecord = {
@@ -54,6 +33,8 @@ export type StoreOptions = {
   busyTimeoutMs: number;
   /** The zone whose calendar days the exports use; new rows mark their day to export again. */
   exportTimeZone: string;
+  /** The zone `dateCreated` is read in; a migration that dates stored events needs it. */
+  sourceTimeZone?: string;
   readonly?: boolean;
 };
 
@@ -66,10 +47,13 @@ type TypedRow = TypedFields & { rowid: number };
 export class SqliteStore implements IngestStore, ExportStore {
   readonly db: Database.Database;
   private readonly exportTimeZone: string;
+  private readonly sourceTimeZone: string;
   private readonly stmts;
+  private readonly reportStatements = new Map<string, Database.Statement>();
 
   constructor(options: StoreOptions) {
     this.exportTimeZone = options.exportTimeZone;
+    this.sourceTimeZone = options.sourceTimeZone ?? 'UTC';
     if (!options.readonly)
       fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
     this.db = new Database(options.path, {
@@ -93,6 +77,11 @@ export class SqliteStore implements IngestStore, ExportStore {
       this.db
         .transaction(() => {
           this.db.exec(m.sql);
+          m.run?.(this.db, {
+            sourceTimeZone: this.sourceTimeZone,
+            exportTimeZone: this.exportTimeZone,
+            nowMs: Date.now(),
+          });
           this.db.pragma(`user_version = ${m.version}`);
         })
         .immediate();
@@ -140,8 +129,9 @@ export class SqliteStore implements IngestStore, ExportStore {
         `UPDATE files SET finish = ?, finished_path = ?, finish_error = ?, finished_at = ? WHERE id = ?`,
       ),
       insertRaw: db.prepare(
-        `INSERT INTO raw_events (payload_hash, type, communication_action_id, outcome, payload, file_id, received_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (payload_hash) DO NOTHING`,
+        `INSERT INTO raw_events (payload_hash, type, communication_action_id, outcome, payload, file_id,
+            received_at, date_ms, report_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (payload_hash) DO NOTHING`,
       ),
       setRawOutcome: db.prepare(`UPDATE raw_events SET outcome = ? WHERE id = ?`),
       select: {
@@ -161,6 +151,9 @@ export class SqliteStore implements IngestStore, ExportStore {
       },
       sendDate: db.prepare<[string], { date_ms: number }>(
         `SELECT date_ms FROM sends WHERE communication_action_id = ?`,
+      ),
+      sendsAnsweredBy: db.prepare<[string, number, number], { date_ms: number }>(
+        `SELECT date_ms FROM sends WHERE conversation_id = ? AND date_ms >= ? AND date_ms < ?`,
       ),
       markDirty: db.prepare(
         `INSERT INTO dirty_days (day, marked_at) VALUES (?, ?)
@@ -226,6 +219,8 @@ export class SqliteStore implements IngestStore, ExportStore {
     for (const event of item.events) {
       const hash = createHash('sha256').update(event.payload).digest('hex');
       const m = event.message;
+      // An other-type event is reported on the day of its dateCreated, or of its arrival.
+      const reportMs = m ? null : (event.dateMs ?? nowMs);
       const ins = this.stmts.insertRaw.run(
         hash,
         event.type,
@@ -234,12 +229,15 @@ export class SqliteStore implements IngestStore, ExportStore {
         event.payload,
         fileId,
         nowMs,
+        m ? m.dateMs : (event.dateMs ?? null),
+        reportMs,
       );
       if (ins.changes === 0) {
         result.duplicates++;
         continue;
       }
       if (!m) {
+        dirty.add(reportMs ?? nowMs);
         result.other++;
         continue;
       }
@@ -277,10 +275,19 @@ export class SqliteStore implements IngestStore, ExportStore {
     if (kind === 'new') {
       this.stmts.insert[table].run({ ...m, rawId });
       dirty.add(m.dateMs);
-      // A status changes its send's latest outcome, and the send may sit on an older day.
+      // A status changes its send's outcome, and the send may sit on an older day.
       if (table === 'statuses') {
         const send = this.stmts.sendDate.get(m.communicationActionId);
         if (send) dirty.add(send.date_ms);
+      }
+      // An inbound message can be the reply that counts for sends of the day before.
+      if (table === 'inbound' && m.conversationId !== '') {
+        for (const send of this.stmts.sendsAnsweredBy.iterate(
+          m.conversationId,
+          m.dateMs - REPLY_WINDOW_MS,
+          m.dateMs,
+        ))
+          dirty.add(send.date_ms);
       }
     } else if (kind === 'conflict' && stored) {
       this.stmts.addConflict[table].run(stored.rowid);
@@ -356,13 +363,13 @@ export class SqliteStore implements IngestStore, ExportStore {
 
   /** Rows per typed table and raw events per type. */
   counts(): {
-    typed: Record<Report, number>;
+    typed: Record<Table, number>;
     rawByType: Record<string, number>;
     conflicts: number;
   } {
-    const typed = {} as Record<Report, number>;
+    const typed = {} as Record<Table, number>;
     let conflicts = 0;
-    for (const r of REPORTS) {
+    for (const r of TABLES) {
       const row = this.db
         .prepare<[], { n: number; c: number | null }>(
           `SELECT count(*) AS n, sum(conflicts) AS c FROM ${r}`,
@@ -382,11 +389,11 @@ export class SqliteStore implements IngestStore, ExportStore {
     return { typed, rawByType, conflicts };
   }
 
-  /** Rows of each report on one calendar day in the export zone. */
-  countDay(day: string): Record<Report, number> {
+  /** Rows of each table, and other-type events, on one calendar day in the export zone. */
+  countDay(day: string): Record<Table | 'other', number> {
     const { startMs, endMs } = dayRange(day, this.exportTimeZone);
-    const out = {} as Record<Report, number>;
-    for (const r of REPORTS) {
+    const out = {} as Record<Table | 'other', number>;
+    for (const r of TABLES) {
       out[r] =
         this.db
           .prepare<[number, number], { n: number }>(
@@ -394,6 +401,12 @@ export class SqliteStore implements IngestStore, ExportStore {
           )
           .get(startMs, endMs)?.n ?? 0;
     }
+    out.other =
+      this.db
+        .prepare<[number, number], { n: number }>(
+          `SELECT count(*) AS n FROM raw_events WHERE outcome = 'other' AND report_ms >= ? AND report_ms < ?`,
+        )
+        .get(startMs, endMs)?.n ?? 0;
     return out;
   }
 
@@ -456,13 +469,24 @@ export class SqliteStore implements IngestStore, ExportStore {
   }
 
   /**
-   * A report's rows in [startMs, endMs), ordered by dateCreated then id (then status code),
-   * read lazily: one statement stepped row by row, so memory does not grow with the day.
-   * The connection is busy until the iterator finishes or is returned.
+   * One day of a report's rows, as arrays, read lazily: one statement stepped row by row, so
+   * memory does not grow with the day. The connection is busy until the iterator finishes
+   * or is returned.
    */
-  iterateRows(report: Report, startMs: number, endMs: number): IterableIterator<ReportRow> {
-    const stmt = this.db.prepare<[number, number], ReportRow>(REPORT_SQL[report]).raw(true);
-    return stmt.iterate(startMs, endMs) as IterableIterator<ReportRow>;
+  iterateRows(report: ReportDefinition, params: ReportParams): IterableIterator<unknown[]> {
+    let stmt = this.reportStatements.get(report.name);
+    if (!stmt) {
+      for (const f of report.functions ?? [])
+        this.db.function(f.name, { deterministic: true }, f.fn as (...args: unknown[]) => unknown);
+      stmt = this.db.prepare(report.sql).raw(true);
+      this.reportStatements.set(report.name, stmt);
+    }
+    return stmt.iterate(params) as IterableIterator<unknown[]>;
+  }
+
+  /** The recorded export of one report and day. */
+  findExport(report: string, day: string): ExportRecord | undefined {
+    return this.exportRecords(report, day)[0];
   }
 
   /** Records a written export file. */
@@ -476,13 +500,14 @@ export class SqliteStore implements IngestStore, ExportStore {
       .run(rec.report, rec.day, rec.path, rec.rows, rec.bytes, rec.sha256, rec.exportedAt);
   }
 
-  /** Every export file recorded, by report then day. */
-  exportRecords(): ExportRecord[] {
+  /** Every export file recorded (or those of one report and day), by report then day. */
+  exportRecords(report?: string, day?: string): ExportRecord[] {
+    const where = report === undefined ? '' : 'WHERE report = ? AND day = ?';
     return this.db
       .prepare<
-        [],
+        string[],
         {
-          report: Report;
+          report: string;
           day: string;
           path: string;
           rows: number;
@@ -490,8 +515,8 @@ export class SqliteStore implements IngestStore, ExportStore {
           sha256: string;
           exported_at: number;
         }
-      >(`SELECT * FROM exports ORDER BY report, day`)
-      .all()
+      >(`SELECT * FROM exports ${where} ORDER BY report, day`)
+      .all(...(report === undefined ? [] : [report, day ?? '']))
       .map((r) => ({
         report: r.report,
         day: r.day,

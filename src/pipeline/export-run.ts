@@ -1,20 +1,20 @@
 import path from 'node:path';
 import { stringify } from 'csv-stringify';
+import { escapeFormula } from '../core/csv-rows.js';
+import { addDays, dayInZone, dayRange } from '../core/days.js';
+import { classOf, foldOptOut, type StatusClass, type StatusClasses } from '../core/outcomes.js';
+import { describeError } from '../errors.js';
 import {
-  COLUMNS,
   REPORTS,
   reportFileName,
-  toCsvRow,
-  type Report,
-  type ReportRow,
-  type RowContext,
-} from '../core/csv-rows.js';
-import { addDays, dayInZone, dayRange } from '../core/days.js';
-import { describeError } from '../errors.js';
+  type ReportContext,
+  type ReportDefinition,
+  type ReportParams,
+} from '../reports/index.js';
 import type { Clock, Log } from './ports.js';
 
 export type ExportRecord = {
-  report: Report;
+  report: string;
   day: string;
   path: string;
   rows: number;
@@ -28,27 +28,48 @@ export interface ExportStore {
   dirtyDays(): string[];
   clearDirty(day: string, exportStartedMs: number): void;
   markDirty(day: string, nowMs: number): void;
-  iterateRows(report: Report, startMs: number, endMs: number): Iterator<ReportRow>;
+  /** One day of a report's rows, stepped lazily in the report's order. */
+  iterateRows(report: ReportDefinition, params: ReportParams): Iterator<unknown[]>;
   recordExport(rec: ExportRecord): void;
   exportRecords(): ExportRecord[];
+  findExport(report: string, day: string): ExportRecord | undefined;
 }
 
-/** Writes one file atomically; the real one is `io/csv-writer.ts`. */
+/**
+ * Writes one file atomically; the real one is `io/csv-writer.ts`. When the content hashes to
+ * `unchangedSha` and the target is there, the target is left untouched (`unchanged`).
+ */
 export type WriteFile = (
   target: string,
   chunks: AsyncIterable<string> | Iterable<string>,
-) => Promise<{ path: string; bytes: number; sha256: string }>;
+  options?: { unchangedSha?: string | undefined },
+) => Promise<{ path: string; bytes: number; sha256: string; unchanged?: boolean }>;
 
-export type ExportOptions = RowContext & {
+export type ExportOptions = {
   dir: string;
   bom: boolean;
+  timeZone: string;
+  labels: Readonly<Record<string, string>>;
+  escapeFormulas: boolean;
+  classes: StatusClasses;
+  optOutWords: readonly string[];
   /** Rows turned into CSV between writes: memory stays bounded whatever a day holds. */
   pageSize?: number;
+  /** Which reports to write (default: all). */
+  reports?: readonly ReportDefinition[];
 };
 
 export type ExportSummary = {
   days: string[];
-  files: { report: Report; day: string; path: string; rows: number; bytes: number }[];
+  files: {
+    report: string;
+    day: string;
+    path: string;
+    rows: number;
+    bytes: number;
+    /** Same bytes as the file already there, which was left untouched. */
+    unchanged: boolean;
+  }[];
   failures: { path: string; error: string }[];
   manifest: string;
   seconds: number;
@@ -64,12 +85,52 @@ export function defaultExportDays(
   return [...new Set([...store.dirtyDays(), yesterday])].sort();
 }
 
+/** The cell rules and classes of one export, shared by every report's row mapping. */
+export function reportContext(opts: ExportOptions, day: string): ReportContext {
+  const classOfCode = new Map<string, StatusClass>();
+  const classify = (code: string): StatusClass => {
+    let cls = classOfCode.get(code);
+    if (cls === undefined) {
+      cls = classOf(code, opts.classes);
+      classOfCode.set(code, cls);
+    }
+    return cls;
+  };
+  const escape = opts.escapeFormulas;
+  return {
+    day,
+    timeZone: opts.timeZone,
+    labels: opts.labels,
+    escapeFormulas: escape,
+    classes: opts.classes,
+    optOutWords: opts.optOutWords,
+    classify,
+    text: (value) => {
+      const s = value === null || value === undefined ? '' : String(value);
+      return escape ? escapeFormula(s) : s;
+    },
+  };
+}
+
+/** The named parameters of every report query for one day. */
+export function reportParams(opts: ExportOptions, day: string): ReportParams {
+  const { startMs, endMs } = dayRange(day, opts.timeZone);
+  return {
+    start: startMs,
+    end: endMs,
+    delivered: JSON.stringify(opts.classes.delivered),
+    failed: JSON.stringify(opts.classes.failed),
+    optOutWords: JSON.stringify(opts.optOutWords.map(foldOptOut)),
+  };
+}
+
 type Deps = { store: ExportStore; writeFile: WriteFile; clock: Clock; log: Log };
 
 /**
  * Writes `<dir>/<report>/<report>-<day>.csv` for every report and day, then manifest.json.
  * A day is cleared from the changed list only when all its files were written; a failed
- * write leaves the previous file in place and the day marked for the next export.
+ * write leaves the previous file in place and the day marked for the next export. A file
+ * whose content did not change is left untouched, so re-running an export changes no byte.
  */
 export async function runExport(
   deps: Deps,
@@ -87,21 +148,38 @@ export async function runExport(
   };
   for (const day of days) {
     let dayOk = true;
-    for (const report of REPORTS) {
-      const target = path.join(opts.dir, reportFileName(report, day));
+    const ctx = reportContext(opts, day);
+    const params = reportParams(opts, day);
+    for (const report of opts.reports ?? REPORTS) {
+      const target = path.join(opts.dir, reportFileName(report.name, day));
       const counter = { rows: 0 };
       try {
-        const written = await writeFile(target, reportChunks(store, opts, report, day, counter));
-        store.recordExport({
-          report,
+        const previous = store.findExport(report.name, day);
+        const written = await writeFile(
+          target,
+          reportChunks(store, report, params, ctx, opts, counter),
+          { unchangedSha: previous?.path === target ? previous.sha256 : undefined },
+        );
+        const unchanged = written.unchanged === true;
+        if (!unchanged) {
+          store.recordExport({
+            report: report.name,
+            day,
+            path: target,
+            rows: counter.rows,
+            bytes: written.bytes,
+            sha256: written.sha256,
+            exportedAt: clock(),
+          });
+        }
+        summary.files.push({
+          report: report.name,
           day,
           path: target,
           rows: counter.rows,
           bytes: written.bytes,
-          sha256: written.sha256,
-          exportedAt: clock(),
+          unchanged,
         });
-        summary.files.push({ report, day, path: target, rows: counter.rows, bytes: written.bytes });
       } catch (err) {
         dayOk = false;
         const error = describeError(err);
@@ -117,7 +195,7 @@ export async function runExport(
   }
   const manifest = path.join(opts.dir, 'manifest.json');
   try {
-    await writeFile(manifest, [manifestJson(store.exportRecords(), opts, clock())]);
+    await writeFile(manifest, [manifestJson(store.exportRecords(), opts)]);
   } catch (err) {
     summary.failures.push({ path: manifest, error: describeError(err) });
   }
@@ -128,27 +206,27 @@ export async function runExport(
 
 async function* reportChunks(
   store: ExportStore,
+  report: ReportDefinition,
+  params: ReportParams,
+  ctx: ReportContext,
   opts: ExportOptions,
-  report: Report,
-  day: string,
   counter: { rows: number },
 ): AsyncGenerator<string> {
-  const { startMs, endMs } = dayRange(day, opts.timeZone);
   const pageSize = opts.pageSize ?? 1000;
   // One csv-stringify stream per file; its transform is synchronous, so each page's CSV
   // can be read straight back out and memory holds one page at a time.
-  const csv = stringify({ bom: opts.bom, header: true, columns: [...COLUMNS[report]] });
+  const csv = stringify({ bom: opts.bom, header: true, columns: [...report.columns] });
   csv.setEncoding('utf8');
   const drain = (): string => {
     let out = '';
     for (let c = csv.read() as string | null; c !== null; c = csv.read() as string | null) out += c;
     return out;
   };
-  const rows = store.iterateRows(report, startMs, endMs);
+  const rows = store.iterateRows(report, params);
   try {
     let inPage = 0;
     for (let r = rows.next(); !r.done; r = rows.next()) {
-      csv.write(toCsvRow(report, r.value, opts));
+      csv.write(report.toCsvRow(r.value, ctx));
       counter.rows++;
       if (++inPage === pageSize) {
         inPage = 0;
@@ -169,10 +247,15 @@ async function* reportChunks(
   yield tail.join('');
 }
 
-function manifestJson(records: ExportRecord[], opts: ExportOptions, nowMs: number): string {
+/**
+ * The manifest depends only on what was written: `generatedAt` is the newest file's export
+ * time, so an export that changed nothing leaves the manifest's bytes as they were.
+ */
+function manifestJson(records: ExportRecord[], opts: ExportOptions): string {
+  const newest = records.reduce((m, r) => Math.max(m, r.exportedAt), 0);
   return `${JSON.stringify(
     {
-      generatedAt: new Date(nowMs).toISOString(),
+      generatedAt: records.length ? new Date(newest).toISOString() : null,
       timezone: opts.timeZone,
       files: records.map((r) => ({
         report: r.report,

@@ -10,6 +10,7 @@ import {
   type WriteFile,
 } from '../../src/pipeline/export-run.js';
 import { mergeLabels } from '../../src/core/csv-rows.js';
+import { DEFAULT_OPT_OUT_WORDS, DEFAULT_STATUS_CLASSES } from '../../src/core/outcomes.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -51,6 +52,8 @@ function options(dir: string, over: Partial<ExportOptions> = {}): ExportOptions 
     timeZone: 'Europe/London',
     labels: mergeLabels({}),
     escapeFormulas: true,
+    classes: DEFAULT_STATUS_CLASSES,
+    optOutWords: DEFAULT_OPT_OUT_WORDS,
     ...over,
   };
 }
@@ -81,8 +84,9 @@ describe('daily CSV export', () => {
     expect(s.failures).toEqual([]);
 
     expect(read(path.join(out, 'sends', 'sends-2021-07-02.csv'))).toBe(
-      'communicationActionId,conversationId,dateCreated,outboundChannelAddress,inboundChannelAddress,customerUID,body,statusCode,latestStatusCode,latestStatusLabel,latestStatusAt\n' +
-        '1,97226,2021-07-02T10:00:00.000+01:00,447700900123,WhatsApp QA Test,,"Hello, ""Zoë"" 👋\nline two",1,0,Delivered,2021-07-02T10:00:05.000+01:00\n',
+      'communicationActionId,conversationId,dateCreated,outboundChannelAddress,inboundChannelAddress,customerUID,body,statusCode,latestStatusCode,latestStatusLabel,latestStatusAt,outcome,secondsToDelivery\n' +
+        // Delivered at 09:00:05 UTC, 5 s after the send; the earlier 2 (Unavailable) is not final.
+        '1,97226,2021-07-02T10:00:00.000+01:00,447700900123,WhatsApp QA Test,,"Hello, ""Zoë"" 👋\nline two",1,0,Delivered,2021-07-02T10:00:05.000+01:00,delivered,5.000\n',
     );
     const inb = records(path.join(out, 'inbound', 'inbound-2021-07-02.csv'));
     expect(inb.map((r) => r.body)).toEqual([

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { escapeFormula, mergeLabels, statusLabel, toCsvRow } from '../../src/core/csv-rows.js';
+import { escapeFormula, mergeLabels, statusLabel } from '../../src/core/csv-rows.js';
+import { DEFAULT_OPT_OUT_WORDS, DEFAULT_STATUS_CLASSES } from '../../src/core/outcomes.js';
 import { chooseDays } from '../../src/commands/export.js';
+import { reportContext } from '../../src/pipeline/export-run.js';
+import { statusesReport } from '../../src/reports/statuses.js';
 
 describe('CSV rows', () => {
   it.each([
     ['=SUM(A1)', "'=SUM(A1)"],
-    ['+44', "'+44"],
+    ['+44', '+44'],
     ['-1', "'-1"],
     ['@here', "'@here"],
     ['\tx', "'\tx"],
@@ -13,6 +16,12 @@ describe('CSV rows', () => {
     ['plain', 'plain'],
     [' =not first', ' =not first'],
     ['', ''],
+    // Plain numbers are read as numbers by a spreadsheet, never run: phone numbers stay as sent.
+    ['+447700900123', '+447700900123'],
+    ['447700900123', '447700900123'],
+    ['+44 7700 900123', "'+44 7700 900123"],
+    ['-2+3', "'-2+3"],
+    ['+', "'+"],
   ])('escapes %j as %j', (input, output) => {
     expect(escapeFormula(input)).toBe(output);
   });
@@ -25,21 +34,32 @@ describe('CSV rows', () => {
     expect(statusLabel('toString', labels)).toBe('');
   });
 
-  it('never alters ids or addresses', () => {
-    const row = toCsvRow(
-      'statuses',
-      ['=1', '-2', 0, '+447700900123', '@chan', '=x', '', '0', null, null],
-      { timeZone: 'UTC', labels: mergeLabels({}), escapeFormulas: true },
+  it('escapes every text cell of a row, ids, codes and addresses included, but not plain numbers', () => {
+    const ctx = reportContext(
+      {
+        dir: '',
+        bom: false,
+        timeZone: 'UTC',
+        labels: mergeLabels({}),
+        escapeFormulas: true,
+        classes: DEFAULT_STATUS_CLASSES,
+        optOutWords: DEFAULT_OPT_OUT_WORDS,
+      },
+      '1970-01-01',
+    );
+    const row = statusesReport.toCsvRow(
+      ['=1', '-2', 0, '=2+5', '+447700900123', '@SUM(1+1)', '-2+3'],
+      ctx,
     );
     expect(row).toEqual([
-      '=1',
-      '-2',
+      "'=1",
+      "'-2",
       '1970-01-01T00:00:00.000+00:00',
-      '0',
-      'Delivered',
+      "'=2+5",
+      '',
       '+447700900123',
-      '@chan',
-      '=x',
+      "'@SUM(1+1)",
+      "'-2+3",
     ]);
   });
 });

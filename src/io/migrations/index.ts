@@ -1,5 +1,19 @@
-/** Numbered schema migrations; `PRAGMA user_version` records the last one applied. */
-export type Migration = { version: number; name: string; sql: string };
+import type Database from 'better-sqlite3';
+import { dayInZone, parseWebioDate } from '../../core/days.js';
+
+/** What a migration that rewrites data needs to know. */
+export type MigrationContext = { sourceTimeZone: string; exportTimeZone: string; nowMs: number };
+
+/**
+ * Numbered schema migrations; `PRAGMA user_version` records the last one applied. `sql` runs
+ * first, then `run` for what SQL alone cannot do (reading dates in a time zone).
+ */
+export type Migration = {
+  version: number;
+  name: string;
+  sql: string;
+  run?: (db: Database.Database, ctx: MigrationContext) => void;
+};
 
 export const migrations: readonly Migration[] = [
   {
@@ -128,4 +142,48 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX runs_by_kind ON runs (kind, id);
     `,
   },
+  {
+    version: 2,
+    name: 'reports: other events by day, conversations for replies',
+    sql: `
+      -- Other-type events get a day: their dateCreated (date_ms) when readable, else arrival.
+      ALTER TABLE raw_events ADD COLUMN date_ms INTEGER;
+      ALTER TABLE raw_events ADD COLUMN report_ms INTEGER;
+      CREATE INDEX raw_events_other_by_day ON raw_events (report_ms) WHERE outcome = 'other';
+      CREATE INDEX sends_by_conversation ON sends (conversation_id, date_ms);
+      CREATE INDEX inbound_by_conversation ON inbound (conversation_id, date_ms);
+    `,
+    run(db, ctx) {
+      const others = db
+        .prepare<[], { id: number; payload: string; received_at: number }>(
+          `SELECT id, payload, received_at FROM raw_events WHERE outcome = 'other'`,
+        )
+        .all();
+      const update = db.prepare(`UPDATE raw_events SET date_ms = ?, report_ms = ? WHERE id = ?`);
+      const mark = db.prepare(
+        `INSERT INTO dirty_days (day, marked_at) VALUES (?, ?)
+         ON CONFLICT (day) DO UPDATE SET marked_at = excluded.marked_at`,
+      );
+      for (const o of others) {
+        const dateMs = otherEventDateMs(o.payload, ctx.sourceTimeZone);
+        update.run(dateMs ?? null, dateMs ?? o.received_at, o.id);
+        mark.run(dayInZone(dateMs ?? o.received_at, ctx.exportTimeZone), ctx.nowMs);
+      }
+      // Days already exported get the new columns and reports on the next export, so every
+      // file of a report folder has the same header.
+      for (const { day } of db
+        .prepare<[], { day: string }>(`SELECT DISTINCT day FROM exports`)
+        .all())
+        mark.run(day, ctx.nowMs);
+    },
+  },
 ];
+
+function otherEventDateMs(payload: string, tz: string): number | undefined {
+  try {
+    const date = (JSON.parse(payload) as { dateCreated?: unknown }).dateCreated;
+    return typeof date === 'string' ? parseWebioDate(date, tz) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,18 @@
+import { dailySummaryReport } from './daily-summary.js';
+import { inboundReport } from './inbound.js';
+import { otherEventsReport } from './other-events.js';
+import type { ReportDefinition } from './report.js';
+import { sendsReport } from './sends.js';
+import { statusesReport } from './statuses.js';
+
+/** Every daily report, in the order they are written. A new report is one module added here. */
+export const REPORTS: readonly ReportDefinition[] = [
+  sendsReport,
+  inboundReport,
+  statusesReport,
+  dailySummaryReport,
+  otherEventsReport,
+];
+
+export type { ReportContext, ReportDefinition, ReportParams } from './report.js';
+export { reportFileName } from './report.js';
