@@ -21,7 +21,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/io/**', '**/pipeline/**', '**/commands/**'], message: 'core/ and reports/ are pure.' },
+            {
+              group: ['**/io/**', '**/pipeline/**', '**/commands/**'],
+              message: 'core/ and reports/ are pure.',
+            },
             {
               group: [
                 'node:fs*',

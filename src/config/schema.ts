@@ -69,7 +69,7 @@ const statusClasses = z
       ctx.addIssue({
         code: 'custom',
         path: [cs[1] ?? ''],
-        message: `code "${code}" is listed in both ${cs.map((c) => `export.statusClasses.${c}`).join(' and ')}; a code belongs to one class`,
+        message: `code "${code}" is listed in both ${cs.map((c) => `export.statusClasses.${c}`).join(' and ')}; a code belongs to one class (a class not set keeps its default list)`,
       });
     }
   })

@@ -7,7 +7,10 @@
 export type StatusClass = 'delivered' | 'failed' | 'unconfirmed';
 export type Outcome = StatusClass | 'pending';
 
-/** Which status codes count as delivered or failed; every other code is unconfirmed. */
+/**
+ * Which status codes count as delivered or failed; every other code is unconfirmed (listing
+ * codes as unconfirmed only documents them).
+ */
 export type StatusClasses = {
   delivered: readonly string[];
   failed: readonly string[];
@@ -18,7 +21,7 @@ export type StatusClasses = {
 export const DEFAULT_STATUS_CLASSES: StatusClasses = {
   delivered: ['0'],
   failed: ['1', '2', '3', '5', '6', '7', '9', '10', '11', '12'],
-  unconfirmed: ['14'],
+  unconfirmed: [],
 };
 
 /** The order classes win in at equal `dateCreated`: delivered, then failed, then unconfirmed. */

@@ -9,13 +9,14 @@ export type WrittenFile = { path: string; bytes: number; sha256: string; unchang
  * Writes a file atomically: into a new temp file in the same folder (created exclusively
  * under an unguessable name), fsync, rename over the target, fsync the folder. On any
  * failure the temp file is removed and the previous file stays intact. When the content
- * hashes to `unchangedSha` and the target is there with that size, the target is left
- * untouched: its bytes and its modification time stay as they were.
+ * hashes to `unchangedSha` (or, with `compareWithTarget`, to the target's own hash) and the
+ * target is there with that size, the target is left untouched: its bytes and its
+ * modification time stay as they were.
  */
 export async function writeFileAtomic(
   target: string,
   chunks: AsyncIterable<string> | Iterable<string>,
-  options: { unchangedSha?: string | undefined } = {},
+  options: { unchangedSha?: string | undefined; compareWithTarget?: boolean } = {},
 ): Promise<WrittenFile> {
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.tmp-${randomBytes(8).toString('hex')}`);
@@ -53,7 +54,8 @@ export async function writeFileAtomic(
     }
     await flush();
     const sha256 = hash.copy().digest('hex');
-    if (options.unchangedSha === sha256 && (await sizeOf(target)) === bytes) {
+    const previousSha = options.compareWithTarget ? await sha256Of(target) : options.unchangedSha;
+    if (previousSha === sha256 && (await sizeOf(target)) === bytes) {
       unchanged = true;
       await handle.close();
       handle = undefined;
@@ -71,6 +73,16 @@ export async function writeFileAtomic(
     throw new ExportWriteError(target, err);
   }
   return { path: target, bytes, sha256: hash.digest('hex'), unchanged };
+}
+
+async function sha256Of(file: string): Promise<string | undefined> {
+  try {
+    return createHash('sha256')
+      .update(await fs.promises.readFile(file))
+      .digest('hex');
+  } catch {
+    return undefined;
+  }
 }
 
 async function sizeOf(file: string): Promise<number | undefined> {

@@ -37,12 +37,13 @@ export interface ExportStore {
 
 /**
  * Writes one file atomically; the real one is `io/csv-writer.ts`. When the content hashes to
- * `unchangedSha` and the target is there, the target is left untouched (`unchanged`).
+ * `unchangedSha` (or to the target's own hash, with `compareWithTarget`) and the target is
+ * there, the target is left untouched (`unchanged`).
  */
 export type WriteFile = (
   target: string,
   chunks: AsyncIterable<string> | Iterable<string>,
-  options?: { unchangedSha?: string | undefined },
+  options?: { unchangedSha?: string | undefined; compareWithTarget?: boolean },
 ) => Promise<{ path: string; bytes: number; sha256: string; unchanged?: boolean }>;
 
 export type ExportOptions = {
@@ -195,7 +196,9 @@ export async function runExport(
   }
   const manifest = path.join(opts.dir, 'manifest.json');
   try {
-    await writeFile(manifest, [manifestJson(store.exportRecords(), opts)]);
+    await writeFile(manifest, [manifestJson(store.exportRecords(), opts)], {
+      compareWithTarget: true,
+    });
   } catch (err) {
     summary.failures.push({ path: manifest, error: describeError(err) });
   }

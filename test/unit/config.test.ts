@@ -78,4 +78,48 @@ describe('config', () => {
         sftp.hostKeyFingerprint: required; run \`webio-reports doctor\` to see the fingerprint the server offers, check it with its administrator, and pin it]
     `);
   });
+
+  it('defaults the status classes and opt-out words, and refuses a code in two classes, naming both', () => {
+    const sftp = { username: 'u', password: 'p', hostKeyFingerprint: fp };
+    const c = validateConfig({ sftp }, {}, 'test');
+    expect(c.export.statusClasses.delivered).toEqual(['0']);
+    expect(c.export.statusClasses.failed).toEqual([
+      '1',
+      '2',
+      '3',
+      '5',
+      '6',
+      '7',
+      '9',
+      '10',
+      '11',
+      '12',
+    ]);
+    expect(c.export.optOutWords).toEqual([
+      'STOP',
+      'STOPALL',
+      'UNSUBSCRIBE',
+      'CANCEL',
+      'END',
+      'QUIT',
+    ]);
+    expect(() =>
+      validateConfig(
+        {
+          sftp,
+          export: {
+            statusClasses: { delivered: ['0', '14'], failed: ['1', '0'], unconfirmed: ['14'] },
+            optOutWords: ['STOP', ' '],
+          },
+        },
+        {},
+        'cfg.json',
+      ),
+    ).toThrowErrorMatchingInlineSnapshot(`
+      [ConfigError: invalid config cfg.json:
+        export.statusClasses.failed: code "0" is listed in both export.statusClasses.delivered and export.statusClasses.failed; a code belongs to one class (a class not set keeps its default list)
+        export.statusClasses.unconfirmed: code "14" is listed in both export.statusClasses.delivered and export.statusClasses.unconfirmed; a code belongs to one class (a class not set keeps its default list)
+        export.optOutWords.1: must not be blank]
+    `);
+  });
 });
