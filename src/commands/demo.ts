@@ -6,6 +6,8 @@ import { createLogger } from '../io/logger.js';
 import { exportOnce, ingestOnce, openStore } from '../jobs.js';
 import { startEmbeddedSftpServer } from '../demo/embedded-sftp-server.js';
 import { generateSampleFiles } from '../demo/sample-files.js';
+import type { ExportSummary } from '../pipeline/export-run.js';
+import { REPORTS } from '../reports/index.js';
 import type { CommonOptions, Output } from './context.js';
 import { formatExportSummary, formatIngestSummary } from './format.js';
 
@@ -87,7 +89,10 @@ export async function demoCommand(
         output.out(formatExportSummary(exported));
         output.out('');
         output.out(`demo: the store is ${config.database.path}`);
-        output.out(`demo: the CSV files are in ${config.export.dir}/{sends,inbound,statuses}/`);
+        output.out(
+          `demo: the CSV files are in ${config.export.dir}/{${REPORTS.map((r) => r.name).join(',')}}/`,
+        );
+        output.out(summaryPreview(exported));
         output.out(
           `demo: processed files are in ${path.join(hooks, 'processed')}, quarantined ones in ${path.join(hooks, 'error')}`,
         );
@@ -102,4 +107,22 @@ export async function demoCommand(
     await server.close();
   }
   return 0;
+}
+
+/** The busiest day's daily-summary as an aligned table, so the demo shows what the KPIs look like. */
+function summaryPreview(exported: ExportSummary): string {
+  const busiest = exported.files
+    .filter((f) => f.report === 'daily-summary')
+    .sort((a, b) => b.rows - a.rows || b.day.localeCompare(a.day))[0];
+  if (!busiest || busiest.rows === 0) return '';
+  const text = fs.readFileSync(busiest.path, 'utf8').trimEnd();
+  // A quoted cell (a channel name with a comma) would break the naive split: show it as is.
+  if (text.includes('"')) return `\ndemo: daily-summary for ${busiest.day}:\n${text}\n`;
+  const rows = text.split('\n').map((line) => line.split(','));
+  const keep = [1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12]; // channel … replied: what fits a terminal
+  const widths = keep.map((k) => Math.max(...rows.map((r) => (r[k] ?? '').length)));
+  const table = rows.map((r) =>
+    `  ${keep.map((k, i) => (r[k] ?? '').padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd(),
+  );
+  return `\ndemo: daily-summary for ${busiest.day} (${busiest.path}):\n${table.join('\n')}\n`;
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { ExportSummary } from '../pipeline/export-run.js';
 import type { IngestSummary } from '../pipeline/ingest-run.js';
 
@@ -29,13 +30,24 @@ export function formatIngestSummary(s: IngestSummary): string {
   return lines.join('\n');
 }
 
-/** The human summary `export` prints. */
+/** The human summary `export` prints: one line per day with each report's rows. */
 export function formatExportSummary(s: ExportSummary): string {
+  const unchanged = s.files.filter((f) => f.unchanged).length;
   const lines = [
-    `export: ${s.days.length} day(s), ${s.files.length} file(s) written in ${s.seconds.toFixed(2)} s`,
+    `export: ${s.days.length} day(s), ${s.files.length - unchanged} file(s) written` +
+      (unchanged ? `, ${unchanged} unchanged` : '') +
+      ` in ${s.seconds.toFixed(2)} s`,
   ];
-  for (const f of s.files) lines.push(`  ${f.path}  ${f.rows} rows`);
+  const byDay = new Map<string, string[]>();
+  for (const f of s.files) {
+    const parts = byDay.get(f.day) ?? [];
+    parts.push(`${f.report} ${f.rows}${f.unchanged ? ' (unchanged)' : ''}`);
+    byDay.set(f.day, parts);
+  }
+  for (const [day, parts] of byDay) lines.push(`  ${day}  rows: ${parts.join(', ')}`);
   for (const f of s.failures) lines.push(`  FAILED ${f.path}: ${f.error}`);
+  const dirs = [...new Set(s.files.map((f) => path.dirname(path.dirname(f.path))))];
+  if (dirs.length) lines.push(`  into ${dirs.join(', ')}/<report>/<report>-<day>.csv`);
   lines.push(`  manifest: ${s.manifest}`);
   return lines.join('\n');
 }

@@ -4,12 +4,26 @@ import { loadConfig } from '../config/load.js';
 import { TABLES } from '../core/dedup.js';
 import { SqliteStore } from '../io/sqlite-store.js';
 import type { IngestSummary } from '../pipeline/ingest-run.js';
+import { reportParams } from '../pipeline/export-run.js';
+import {
+  DEFAULT_OPT_OUT_WORDS,
+  DEFAULT_STATUS_CLASSES,
+  type StatusClasses,
+} from '../core/outcomes.js';
+import { dailySummaryReport } from '../reports/daily-summary.js';
 import type { CommonOptions, Output } from './context.js';
 
 export type StatusReport = {
   database: string;
   counts: ReturnType<SqliteStore['counts']>;
-  days: { day: string; sends: number; inbound: number; statuses: number }[];
+  days: {
+    day: string;
+    sends: number;
+    inbound: number;
+    statuses: number;
+    other: number;
+    outcomes: DayOutcomes;
+  }[];
   lastPoll: { at: string; ok: boolean | null; error: string | null; summary: unknown } | null;
   lastSuccessfulPoll: string | null;
   lastExport: { at: string; ok: boolean | null; error: string | null } | null;
@@ -26,6 +40,46 @@ export type StatusReport = {
   warnings: string[];
 };
 
+/** A day's sends by outcome, and how customers answered, summed over channels. */
+export type DayOutcomes = {
+  delivered: number;
+  failed: number;
+  unconfirmed: number;
+  pending: number;
+  optOuts: number;
+  replied: number;
+};
+
+/** The daily-summary report's counts for one day, summed over its channels. */
+function dayOutcomes(
+  store: SqliteStore,
+  day: string,
+  tz: string,
+  rules: { classes: StatusClasses; optOutWords: readonly string[] },
+): DayOutcomes {
+  const out: DayOutcomes = {
+    delivered: 0,
+    failed: 0,
+    unconfirmed: 0,
+    pending: 0,
+    optOuts: 0,
+    replied: 0,
+  };
+  for (const row of store.iterateRows(
+    dailySummaryReport,
+    reportParams({ timeZone: tz, ...rules }, day),
+  )) {
+    const [, , delivered, failed, unconfirmed, pending, , optOuts, replied] = row as number[];
+    out.delivered += delivered ?? 0;
+    out.failed += failed ?? 0;
+    out.unconfirmed += unconfirmed ?? 0;
+    out.pending += pending ?? 0;
+    out.optOuts += optOuts ?? 0;
+    out.replied += replied ?? 0;
+  }
+  return out;
+}
+
 const iso = (ms: number | null | undefined): string | null =>
   ms == null ? null : new Date(ms).toISOString();
 
@@ -36,12 +90,16 @@ export function collectStatus(
   tz: string,
   silenceMinutes: number,
   nowMs: number,
+  rules: { classes: StatusClasses; optOutWords: readonly string[] } = {
+    classes: DEFAULT_STATUS_CLASSES,
+    optOutWords: DEFAULT_OPT_OUT_WORDS,
+  },
 ): StatusReport {
   const today = dayInZone(nowMs, tz);
   const days = [];
   for (let i = 6; i >= 0; i--) {
     const day = addDays(today, -i);
-    days.push({ day, ...store.countDay(day) });
+    days.push({ day, ...store.countDay(day), outcomes: dayOutcomes(store, day, tz, rules) });
   }
   const lastPoll = store.lastRun('ingest');
   const lastOkPoll = store.lastRun('ingest', true);
@@ -115,8 +173,12 @@ export function formatStatus(s: StatusReport): string {
     `last file arrived: ${s.lastFileAt ?? 'never'}`,
     `files waiting on the server after the last poll: ${s.filesWaiting}`,
     `days waiting for export: ${s.pendingExportDays.join(', ') || 'none'}`,
-    'per day (sends / inbound / statuses):',
-    ...s.days.map((d) => `  ${d.day}  ${d.sends} / ${d.inbound} / ${d.statuses}`),
+    `per day (${s.days.length} days, export time zone):`,
+    ...s.days.map(
+      (d) =>
+        `  ${d.day}  sends ${d.sends} (delivered ${d.outcomes.delivered}, failed ${d.outcomes.failed}, unconfirmed ${d.outcomes.unconfirmed}, pending ${d.outcomes.pending}, replied ${d.outcomes.replied}); ` +
+        `inbound ${d.inbound} (opt-outs ${d.outcomes.optOuts}); statuses ${d.statuses}; other events ${d.other}`,
+    ),
     `quarantine: ${s.quarantine.total} file(s)`,
     ...s.quarantine.latest.map(
       (q) =>
@@ -146,6 +208,8 @@ export async function statusCommand(opts: CommonOptions, output: Output): Promis
     busyTimeoutMs: config.database.busyTimeoutMs,
     exportTimeZone: config.export.timezone,
     sourceTimeZone: config.source.timezone,
+    // Read-only: no lock, no migration, so status works while the service runs.
+    readonly: true,
   });
   try {
     const report = collectStatus(
@@ -154,6 +218,7 @@ export async function statusCommand(opts: CommonOptions, output: Output): Promis
       config.export.timezone,
       config.service.silenceWarningMinutes,
       Date.now(),
+      { classes: config.export.statusClasses, optOutWords: config.export.optOutWords },
     );
     output.out(opts.json ? JSON.stringify(report, null, 2) : formatStatus(report));
     return 0;

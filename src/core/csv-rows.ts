@@ -16,7 +16,6 @@ export const DEFAULT_STATUS_LABELS: Readonly<Record<string, string>> = {
   '14': 'Unconfirmed',
 };
 
-const FORMULA_START = /^[=+\-@\t\r]/;
 const PLAIN_NUMBER = /^\+?[0-9]+$/;
 
 /**
@@ -25,7 +24,19 @@ const PLAIN_NUMBER = /^\+?[0-9]+$/;
  * a number and never runs.
  */
 export function escapeFormula(text: string): string {
-  return FORMULA_START.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text;
+  // A first-character switch: this runs for every text cell of every report.
+  switch (text.charCodeAt(0)) {
+    case 0x3d: // =
+    case 0x2d: // -
+    case 0x40: // @
+    case 0x09: // tab
+    case 0x0d: // CR
+      return `'${text}`;
+    case 0x2b: // +
+      return PLAIN_NUMBER.test(text) ? text : `'${text}`;
+    default:
+      return text;
+  }
 }
 
 /** The label of a status code: config overrides, then Webio's defaults; unknown is "". */

@@ -146,6 +146,17 @@ export function interpolatePercentile(
   return Number(divRoundHalfAway(100n * BigInt(lo) + (BigInt(hi) - BigInt(lo)) * remainder, 100n));
 }
 
+/**
+ * The exact whole-millisecond value of a percentile at a whole percent of integer millisecond
+ * values, from SQLite's `percentile_cont` (a double). The exact value is
+ * (100·lo + (hi − lo)·r) / 100 for integers lo, hi, r, so 100 × the double is within a
+ * rounding error of an integer: recover that integer, then round half away from zero. Exact
+ * while |value| < 2^53 / 100 ms (about 2,800 years).
+ */
+export function exactPercentileMs(value: number): number {
+  return Number(divRoundHalfAway(BigInt(Math.round(value * 100)), 100n));
+}
+
 /** The 0-based rank whose value `interpolatePercentile` takes as `lo`. */
 export function percentileRank(n: number, percent: number): number {
   return Math.floor((percent * (n - 1)) / 100);

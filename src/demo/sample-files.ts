@@ -36,6 +36,9 @@ const INBOUND = [
   "No I don't",
   'Yes please',
   'STOP',
+  ' Stop ',
+  'unsubscribe',
+  'stop sending me these please',
   'ok 👍',
   'Can you call me back?',
   'I paid £45.20 yesterday, why is it still showing?',
@@ -67,6 +70,8 @@ const OUTCOME_SEQUENCES = [
   ['1'],
   ['12'],
   ['3', '5'],
+  ['14'],
+  ['14', '0'],
 ];
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');

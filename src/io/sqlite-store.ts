@@ -15,6 +15,7 @@ import type {
   KnownFile,
 } from '../pipeline/ports.js';
 import type { ExportRecord, ExportStore } from '../pipeline/export-run.js';
+import { AppError } from '../errors.js';
 import { migrations } from './migrations/index.js';
 
 export type RunKind = 'ingest' | 'export';
@@ -66,8 +67,41 @@ export class SqliteStore implements IngestStore, ExportStore {
       this.db.pragma('synchronous = FULL');
       this.db.pragma('foreign_keys = ON');
       this.migrate();
+    } else {
+      // A reader never migrates: it needs the schema this program was written for.
+      const current = this.db.pragma('user_version', { simple: true }) as number;
+      const latest = migrations[migrations.length - 1]?.version ?? 0;
+      if (current !== latest) {
+        this.db.close();
+        throw new AppError(
+          'SCHEMA',
+          current < latest
+            ? `the store ${options.path} has schema version ${current}, older than this program's ${latest}; start the service or run \`webio-reports ingest\` once to upgrade it`
+            : `the store ${options.path} has schema version ${current}, newer than this program's ${latest}; it was written by a newer webio-reports: upgrade this one`,
+        );
+      }
     }
+    // Report queries look status classes up here (see reports/sql.ts); it lives in the
+    // connection's own temp schema, so even a read-only connection can fill it.
+    this.db.exec(
+      `CREATE TEMP TABLE status_class (code TEXT PRIMARY KEY, rank INTEGER NOT NULL) WITHOUT ROWID`,
+    );
     this.stmts = this.prepare();
+  }
+
+  private loadedClasses = '';
+
+  /** Fills temp.status_class from a report's parameters when they differ from the last ones. */
+  private loadStatusClasses(params: ReportParams): void {
+    const key = `${params.delivered}\u0000${params.failed}`;
+    if (key === this.loadedClasses) return;
+    const insert = this.db.prepare(`INSERT OR IGNORE INTO temp.status_class VALUES (?, ?)`);
+    this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM temp.status_class`).run();
+      (JSON.parse(params.delivered) as string[]).forEach((code) => insert.run(code, 0));
+      (JSON.parse(params.failed) as string[]).forEach((code) => insert.run(code, 1));
+    })();
+    this.loadedClasses = key;
   }
 
   private migrate(): void {
@@ -481,6 +515,7 @@ export class SqliteStore implements IngestStore, ExportStore {
       stmt = this.db.prepare(report.sql).raw(true);
       this.reportStatements.set(report.name, stmt);
     }
+    this.loadStatusClasses(params);
     return stmt.iterate(params) as IterableIterator<unknown[]>;
   }
 

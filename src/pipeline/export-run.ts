@@ -114,16 +114,26 @@ export function reportContext(opts: ExportOptions, day: string): ReportContext {
 }
 
 /** The named parameters of every report query for one day. */
-export function reportParams(opts: ExportOptions, day: string): ReportParams {
+export function reportParams(
+  opts: Pick<ExportOptions, 'timeZone' | 'classes' | 'optOutWords'>,
+  day: string,
+): ReportParams {
   const { startMs, endMs } = dayRange(day, opts.timeZone);
+  const words = opts.optOutWords.map(foldOptOut);
   return {
     start: startMs,
     end: endMs,
     delivered: JSON.stringify(opts.classes.delivered),
     failed: JSON.stringify(opts.classes.failed),
-    optOutWords: JSON.stringify(opts.optOutWords.map(foldOptOut)),
+    optOutWords: JSON.stringify(words),
+    optOutMaxLength: Math.max(0, ...words.map((w) => w.length)),
+    whitespace: WHITESPACE,
   };
 }
+
+/** ECMAScript's WhiteSpace and LineTerminator characters: what String.prototype.trim removes. */
+const WHITESPACE =
+  '\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
 
 type Deps = { store: ExportStore; writeFile: WriteFile; clock: Clock; log: Log };
 

@@ -20,11 +20,17 @@ export type ReportParams = {
   /** The day's half-open range [start, end) in epoch milliseconds. */
   start: number;
   end: number;
-  /** JSON arrays of status codes (`export.statusClasses`). */
+  /**
+   * JSON arrays of status codes (`export.statusClasses`); the store also provides them to
+   * queries as `temp.status_class (code, rank)`, rank 0 delivered and 1 failed.
+   */
   delivered: string;
   failed: string;
-  /** JSON array of folded opt-out words. */
+  /** JSON array of folded opt-out words, and the length of the longest. */
   optOutWords: string;
+  optOutMaxLength: number;
+  /** Every character JavaScript's trim() removes, for SQLite's trim(X, Y). */
+  whitespace: string;
 };
 
 /** A scalar SQL function a report's query calls; the store registers it. */

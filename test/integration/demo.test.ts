@@ -10,7 +10,10 @@ describe('demo', () => {
     const r = await runCli(['demo', '--dir', dir]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`the CSV files are in ${dir}/exports/{sends,inbound,statuses}/`);
+    expect(r.stdout).toContain(
+      `the CSV files are in ${dir}/exports/{sends,inbound,statuses,daily-summary,other-events}/`,
+    );
+    expect(r.stdout).toMatch(/daily-summary for \d{4}-\d{2}-\d{2}/);
     expect(r.stdout).toMatch(/quarantined 1:\n\s+broken-upload\.json: not-json/);
 
     const manifest = JSON.parse(
@@ -30,8 +33,30 @@ describe('demo', () => {
             string
           >[],
       );
-    expect(sends.filter((s) => s.latestStatusLabel === 'Unconfirmed')).toHaveLength(1);
+    expect(sends.filter((s) => s.latestStatusLabel === 'Unconfirmed').length).toBeGreaterThan(0);
     expect(new Set(sends.map((s) => s.communicationActionId)).size).toBe(sends.length);
+    // The sample data exercises every outcome and every KPI column.
+    expect(new Set(sends.map((s) => s.outcome))).toEqual(
+      new Set(['delivered', 'failed', 'unconfirmed', 'pending']),
+    );
+    const rowsOf = (report: string) =>
+      manifest.files
+        .filter((f) => f.path.startsWith(`${report}/`))
+        .flatMap(
+          (f) =>
+            parse(fs.readFileSync(path.join(dir, 'exports', f.path)), {
+              columns: true,
+            }) as Record<string, string>[],
+        );
+    const summary = rowsOf('daily-summary');
+    const total = (col: string) => summary.reduce((a, r) => a + Number(r[col]), 0);
+    expect(total('sent')).toBe(sends.length);
+    for (const col of ['delivered', 'failed', 'unconfirmed', 'pending', 'optOuts', 'replied'])
+      expect(total(col), col).toBeGreaterThan(0);
+    expect(summary.some((r) => r.medianSecondsToDelivery !== '')).toBe(true);
+    expect(new Set(rowsOf('other-events').map((r) => r.type))).toEqual(
+      new Set(['payment', 'setStatus', 'conversationClosed']),
+    );
 
     // Running it again starts afresh in the same folder.
     const again = await runCli(['demo', '--dir', dir, '--json']);

@@ -74,8 +74,15 @@ describe('status', () => {
     expect(s.quarantine.total).toBe(1);
     expect(s.quarantine.latest[0]).toMatchObject({ name: 'bad.json', reason: 'not-json' });
     expect(s.days.reduce((a: number, d: { sends: number }) => a + d.sends, 0)).toBe(1);
+    // The send has no delivery report yet.
+    expect(
+      s.days.reduce((a: number, d: { outcomes: { pending: number } }) => a + d.outcomes.pending, 0),
+    ).toBe(1);
     const text = await runCli(['status', '--config', t.configFile]);
     expect(text.stdout).toContain('rows: sends 1, inbound 0, statuses 0');
+    expect(text.stdout).toMatch(
+      /sends 1 \(delivered 0, failed 0, unconfirmed 0, pending 1, replied 0\)/,
+    );
     expect(text.stdout).toContain('quarantine: 1 file(s)');
   });
 });

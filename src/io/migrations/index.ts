@@ -152,6 +152,9 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX raw_events_other_by_day ON raw_events (report_ms) WHERE outcome = 'other';
       CREATE INDEX sends_by_conversation ON sends (conversation_id, date_ms);
       CREATE INDEX inbound_by_conversation ON inbound (conversation_id, date_ms);
+      -- Covers a send's final status (latest date_ms, then class by code) without a table read.
+      DROP INDEX statuses_latest;
+      CREATE INDEX statuses_final ON statuses (communication_action_id, date_ms, status_code);
     `,
     run(db, ctx) {
       const others = db
