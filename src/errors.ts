@@ -48,7 +48,7 @@ export class LockedError extends AppError {
   constructor(lockPath: string, pid: number) {
     super(
       'LOCKED',
-      `the store is in use by process ${pid} (lock file ${lockPath}); stop that process (e.g. \`pm2 stop webio-reports\`) or wait for it to finish`,
+      `the store is in use by ${pid > 0 ? `process ${pid}` : 'another process'} (lock file ${lockPath}); stop that process (e.g. \`pm2 stop webio-reports\`) or wait for it to finish`,
     );
     this.pid = pid;
   }

@@ -1,62 +1,97 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { LockedError } from '../errors.js';
 
-/** True when a process with this pid exists (EPERM means it exists but is not ours). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function readHolder(file: string): number | undefined {
-  try {
-    const pid = Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const SQLITE_HEADER = 'SQLite format 3\u0000';
 
 /**
- * An exclusive lock on the store: `<database>.lock` holding the owner's pid, created with
- * O_EXCL. A lock left by a process that no longer exists is taken over; one held by a live
- * process is refused with its pid.
+ * An exclusive lock on the store that the kernel releases when its holder dies: a small
+ * SQLite file, `<database>.lock`, in which the holder keeps a write transaction open for its
+ * whole life. SQLite holds that with an fcntl lock on an open descriptor, and a process's
+ * descriptors (and their locks) are gone the moment it exits, however it exits: a process
+ * killed with SIGKILL, a zombie nobody reaps, a pid reused after a reboot never block the
+ * next start. The holder's pid is kept in the file only to name it in the refusal.
  */
 export class StoreLock {
-  private constructor(readonly file: string) {}
+  private constructor(
+    readonly file: string,
+    private readonly db: Database.Database,
+  ) {}
 
   static acquire(databasePath: string): StoreLock {
     const file = `${path.resolve(databasePath)}.lock`;
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const fd = fs.openSync(file, 'wx', 0o644);
-        fs.writeSync(fd, `${process.pid}\n`);
-        fs.closeSync(fd);
-        return new StoreLock(file);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-      const holder = readHolder(file);
-      if (holder !== undefined && holder !== process.pid && isAlive(holder))
-        throw new LockedError(file, holder);
-      // Stale (holder gone) or unreadable: move it aside atomically, then try again.
-      try {
-        fs.renameSync(file, `${file}.stale-${process.pid}`);
-        fs.rmSync(`${file}.stale-${process.pid}`, { force: true });
-      } catch {
-        // Another process took it over first; the next attempt sees its pid.
-      }
+    removeOldPidFile(file);
+    const db = new Database(file, { timeout: 0 });
+    try {
+      fs.chmodSync(file, 0o600);
+      db.pragma('journal_mode = DELETE');
+      db.exec(`CREATE TABLE IF NOT EXISTS holder (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL,
+                 since TEXT NOT NULL)`);
+      // Take the lock, record our pid, and take it again: a rival that slips in between
+      // holds the lock, records its own pid, and this process is refused naming it.
+      if (!tryBegin(db)) throw new LockedError(file, readHolder(db));
+      db.prepare(`INSERT OR REPLACE INTO holder (id, pid, since) VALUES (1, ?, ?)`).run(
+        process.pid,
+        new Date().toISOString(),
+      );
+      db.exec('COMMIT');
+      if (!tryBegin(db)) throw new LockedError(file, readHolder(db));
+      return new StoreLock(file, db);
+    } catch (err) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      db.close();
+      throw err;
     }
-    const holder = readHolder(file) ?? 0;
-    throw new LockedError(file, holder);
   }
 
+  /** Ends the transaction and closes the file; the next process may take the lock. */
   release(): void {
-    if (readHolder(this.file) === process.pid) fs.rmSync(this.file, { force: true });
+    if (!this.db.open) return;
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.db.close();
   }
+}
+
+/** BEGIN IMMEDIATE takes SQLite's RESERVED lock, which only one connection may hold. */
+function tryBegin(db: Database.Database): boolean {
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) return false;
+    throw err;
+  }
+}
+
+/** The pid the current holder recorded (readers can read while it holds RESERVED). */
+function readHolder(db: Database.Database): number {
+  try {
+    return db.prepare<[], { pid: number }>(`SELECT pid FROM holder WHERE id = 1`).get()?.pid ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Earlier versions kept a plain pid file under the same name, checked with kill(pid, 0):
+ * a test that zombies and reused pids fool. Such a file says nothing reliable; remove it.
+ */
+function removeOldPidFile(file: string): void {
+  let head: Buffer;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      head = Buffer.alloc(16);
+      const n = fs.readSync(fd, head, 0, 16, 0);
+      head = head.subarray(0, n);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return;
+  }
+  if (head.length > 0 && head.toString('latin1') !== SQLITE_HEADER)
+    fs.rmSync(file, { force: true });
 }

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSampleFiles } from '../../src/demo/sample-files.js';
 import { dumpStore } from '../helpers/dump.js';
 import { PROJECT_ROOT, dropFile, listDir, runCli, setupConfig } from '../helpers/harness.js';
 import { startSshd, type Sshd } from '../helpers/sshd.mjs';
+import { StoreLock } from '../../src/io/lock.js';
 
 const CRASH = path.join(PROJECT_ROOT, 'test', 'helpers', 'crash-ingest.mjs');
 const files = generateSampleFiles({ files: 300, nowMs: Date.UTC(2026, 0, 10), days: 3, seed: 11 });
@@ -99,6 +99,7 @@ describe('kill -9 anywhere in a large batch', () => {
     expect([...listDir(t.processedDir), ...listDir(t.errorDir)].sort()).toEqual(
       files.map((f) => f.name).sort(),
     );
-    expect(fs.existsSync(`${t.config.database.path}.lock`)).toBe(false);
+    // The store lock is free again.
+    StoreLock.acquire(t.config.database.path).release();
   });
 });

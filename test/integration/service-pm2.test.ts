@@ -13,6 +13,7 @@ import {
   tempDir,
 } from '../helpers/harness.js';
 import { startSshd, type Sshd } from '../helpers/sshd.mjs';
+import { StoreLock } from '../../src/io/lock.js';
 
 const PM2 = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'pm2');
 let sshd: Sshd;
@@ -127,7 +128,8 @@ describe('the service under pm2', () => {
       return text.includes('shutdown complete') && text;
     });
     expect(log).toContain('service started');
-    expect(fs.existsSync(`${t.config.database.path}.lock`)).toBe(false);
+    // The store lock is free again.
+    StoreLock.acquire(t.config.database.path).release();
     const db = new Database(t.config.database.path, { readonly: true });
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();

@@ -1,0 +1,146 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LockedError } from '../../src/errors.js';
+import { StoreLock } from '../../src/io/lock.js';
+import Database from 'better-sqlite3';
+import { migrations } from '../../src/io/migrations/index.js';
+import { SqliteStore } from '../../src/io/sqlite-store.js';
+import { PROJECT_ROOT, runCli, tempDir } from '../helpers/harness.js';
+
+const HOLD = path.join(PROJECT_ROOT, 'test', 'helpers', 'hold-lock.mjs');
+const started: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const c of started.splice(0)) {
+    try {
+      process.kill(-(c.pid as number), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** Starts `command` in its own process group; resolves with the pid a holder printed. */
+function startHolder(command: string, args: string[]): Promise<number> {
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  started.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /locked (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`holder exited with ${code} before locking`)));
+  });
+}
+
+const processState = (pid: number): string | undefined => {
+  try {
+    // /proc/PID/stat: "pid (comm) S ...": the state letter follows the command name.
+    return /\) (\S)/.exec(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+};
+
+async function until<T>(what: string, fn: () => T | undefined | false): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('store lock', () => {
+  it('refuses a second live process, naming the holder, and frees the store when the holder stops', async () => {
+    const db = path.join(tempDir(), 'webio.sqlite');
+    const holder = await startHolder(process.execPath, [HOLD, db]);
+    let refused: unknown;
+    try {
+      StoreLock.acquire(db).release();
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(LockedError);
+    expect((refused as LockedError).pid).toBe(holder);
+    expect((refused as Error).message).toContain(`in use by process ${holder}`);
+
+    process.kill(holder, 'SIGTERM');
+    await until('the holder to exit', () => processState(holder) === undefined);
+    const lock = StoreLock.acquire(db);
+    lock.release();
+  });
+
+  it('is free at once when its holder is killed and left a zombie by a parent that never reaps', async () => {
+    const db = path.join(tempDir(), 'webio.sqlite');
+    // The shell starts the holder in the background, then becomes `sleep`, which never
+    // calls wait(): the killed holder stays a zombie, and kill(pid, 0) still answers for it.
+    const holder = await startHolder('/bin/sh', [
+      '-c',
+      `${JSON.stringify(process.execPath)} ${JSON.stringify(HOLD)} ${JSON.stringify(db)} & exec sleep 60`,
+    ]);
+    expect(() => StoreLock.acquire(db)).toThrow(LockedError);
+    process.kill(holder, 'SIGKILL');
+    await until('the holder to become a zombie', () => processState(holder) === 'Z');
+    expect(() => process.kill(holder, 0)).not.toThrow();
+    const lock = StoreLock.acquire(db);
+    lock.release();
+  });
+
+  it('ignores a stale lock file that names a live, unrelated process', () => {
+    const db = path.join(tempDir(), 'webio.sqlite');
+    // What an earlier version left behind, naming a pid that was reused after a reboot:
+    // here, this very test runner's parent, which is alive.
+    fs.writeFileSync(`${db}.lock`, `${process.ppid}\n`);
+    const first = StoreLock.acquire(db);
+    first.release();
+    // A lock file of this version whose recorded holder is alive but holds nothing.
+    const again = StoreLock.acquire(db);
+    again.release();
+    expect(fs.statSync(`${db}.lock`).mode & 0o777).toBe(0o600);
+  });
+
+  it('lets status read the store while the lock is held, and status never migrates', async () => {
+    const dir = tempDir();
+    const db = path.join(dir, 'webio.sqlite');
+    const config = path.join(dir, 'config.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        sftp: {
+          username: 'u',
+          password: 'p',
+          hostKeyFingerprint: 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s',
+        },
+        database: { path: db },
+      }),
+    );
+    new SqliteStore({ path: db, busyTimeoutMs: 100, exportTimeZone: 'UTC' }).close();
+    await startHolder(process.execPath, [HOLD, db]);
+    const r = await runCli(['status', '--config', config]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`store: ${db}`);
+
+    // A store left at an older schema is reported, not upgraded, by status.
+    const old = path.join(dir, 'old.sqlite');
+    const raw = new Database(old);
+    raw.exec(migrations[0]?.sql ?? '');
+    raw.pragma('user_version = 1');
+    raw.close();
+    fs.writeFileSync(
+      config,
+      JSON.stringify({ ...JSON.parse(fs.readFileSync(config, 'utf8')), database: { path: old } }),
+    );
+    const behind = await runCli(['status', '--config', config]);
+    expect(behind.code).toBe(1);
+    expect(behind.stderr).toContain('has schema version 1, older than');
+    const check = new Database(old, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(1);
+    check.close();
+  });
+});
