@@ -17,6 +17,9 @@ export const apps = [
     exec_mode: 'fork',
     instances: 1,
     autorestart: true,
+    // Exit code 2 is a bad config or bad usage: restarting cannot fix it, so pm2 stops the
+    // app and `pm2 logs` shows the one-line reason instead of a restart loop.
+    stop_exit_codes: [2],
     // The service sends 'ready' once the store is open and the schedules are set.
     wait_ready: true,
     listen_timeout: 30000,

@@ -19,7 +19,16 @@ export function isOperationalError(err: unknown): boolean {
  * transaction boundary, closes SFTP and SQLite and exits 0.
  */
 export async function runCommand(opts: CommonOptions, _output: Output): Promise<number> {
-  const config = loadConfig(opts.config);
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(opts.config);
+  } catch (err) {
+    // Under pm2 (wait_ready), say "ready" before exiting with the config error's code 2, so
+    // pm2 sees the exit at once, finds 2 in stop_exit_codes and stops the app: no restart
+    // loop, no 30 s wait for a ready signal that never comes.
+    process.send?.('ready');
+    throw err;
+  }
   const log = createLogger(config.log.level, 'stdout');
   const handle = openStore(config);
   const store = handle.store;

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import SftpClient from 'ssh2-sftp-client';
@@ -315,19 +316,22 @@ export class SftpSource implements Source {
     }
   }
 
+  /** Creates the folder when missing; never its parents, which must exist. */
   async ensureDir(path: string): Promise<void> {
     // Every poll asks; the folder almost always exists, so one stat usually settles it.
     if (await this.exists(path)) return;
-    const parts = path.split('/').filter(Boolean);
-    let cur = '';
-    for (const p of parts) {
-      cur += `/${p}`;
-      if (await this.exists(cur)) continue;
-      try {
-        await this.op<void>('mkdir', cur, (done) => this.sftp.mkdir(cur, (err) => done(err)));
-      } catch (err) {
-        if (!(await this.exists(cur).catch(() => false))) throw err;
-      }
+    const parent = posix.dirname(path);
+    if (parent !== path && !(await this.exists(parent))) {
+      throw new SftpError(
+        'mkdir',
+        `${path}: its parent folder ${parent} does not exist on the server; create it, or point the setting at an existing folder`,
+      );
+    }
+    try {
+      await this.op<void>('mkdir', path, (done) => this.sftp.mkdir(path, (err) => done(err)));
+    } catch (err) {
+      // Another process may have made it meanwhile.
+      if (!(await this.exists(path).catch(() => false))) throw err;
     }
   }
 

@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { parseWebhookFile } from '../core/parse-file.js';
 import { selectFiles, type RemoteEntry } from '../core/select-files.js';
 import { MESSAGE_TYPES } from '../core/events.js';
-import { SftpError, describeError } from '../errors.js';
+import { AppError, SftpError, describeError } from '../errors.js';
 import type {
   BatchItem,
   Clock,
@@ -92,6 +92,14 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
     seconds: 0,
   };
 
+  // A mistyped remoteDir must not be created and then polled "successfully" forever: only
+  // the processed and error folders are ever made.
+  if (!(await source.exists(opts.remoteDir))) {
+    throw new AppError(
+      'REMOTE_DIR',
+      `sftp.remoteDir ${opts.remoteDir} does not exist on the server; check the path (\`webio-reports doctor\` lists the folder)`,
+    );
+  }
   if (opts.afterIngest === 'move') await source.ensureDir(opts.processedDir);
   await source.ensureDir(opts.errorDir);
 

@@ -201,6 +201,20 @@ describe('ingest against a real OpenSSH server', () => {
     expect(listDir(t.remoteDir)).toEqual(['send.json']);
   });
 
+  it('refuses a remoteDir that does not exist, naming it, and creates nothing on the server', async () => {
+    const probe = setupConfig(sshd);
+    const missing = `${probe.remoteDir}/typo`;
+    const t = setupConfig(sshd, {
+      remoteDir: missing,
+      processedDir: `${missing}/processed`,
+      errorDir: `${missing}/error`,
+    });
+    const r = await runCli(['ingest', '--config', t.configFile]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`sftp.remoteDir ${missing} does not exist on the server`);
+    expect(listDir(probe.remoteDir)).toEqual([]);
+  });
+
   it('delete mode removes ingested files; keep mode leaves them and never reads them twice', async () => {
     const del = setupConfig(sshd, { afterIngest: 'delete' });
     dropFile(del.remoteDir, 'send.json', json(messageSend));
