@@ -48,6 +48,12 @@ const COMMANDS: {
     action: lazy(async () => (await import('./commands/doctor.js')).doctorCommand as Action),
   },
   {
+    name: 'backup',
+    summary: 'write a consistent copy of the store (safe while the service runs)',
+    action: lazy(async () => (await import('./commands/backup.js')).backupCommand as Action),
+    extra: (c) => c.option('--to <file>', 'where to write the copy (replaced atomically)'),
+  },
+  {
     name: 'demo',
     summary: 'end to end with no setup: embedded SFTP server with sample files, ingest, export',
     action: lazy(async () => (await import('./commands/demo.js')).demoCommand as Action),
