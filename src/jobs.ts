@@ -96,6 +96,8 @@ export async function exportOnce(
         escapeFormulas: config.export.escapeFormulas,
         classes: config.export.statusClasses,
         optOutWords: config.export.optOutWords,
+        addressMode: config.export.addressMode,
+        hashKey: config.export.hashKey,
       },
       chosen,
     );

@@ -85,9 +85,16 @@ export function validateConfig(
   if (posix.normalize(errorDir) === posix.normalize(c.sftp.remoteDir)) {
     problems.push('  sftp.errorDir: must differ from sftp.remoteDir');
   }
+  const hashKey = env.WEBIO_REPORTS_HASH_KEY;
+  if (c.export.addressMode === 'hash' && (hashKey === undefined || hashKey.length < 16)) {
+    problems.push(
+      `  export.addressMode: "hash" needs a secret key of at least 16 characters in env WEBIO_REPORTS_HASH_KEY (${hashKey === undefined ? 'not set' : 'too short'}); keep it stable, or hashed addresses stop matching earlier files`,
+    );
+  }
   if (problems.length) throw new ConfigError(`invalid config ${source}:\n${problems.join('\n')}`);
   return {
     ...c,
+    export: c.export.addressMode === 'hash' ? { ...c.export, hashKey } : c.export,
     sftp: { ...c.sftp, processedDir, errorDir },
     schedule: { ...c.schedule, timezone: c.schedule.timezone ?? c.export.timezone },
   };
@@ -124,6 +131,7 @@ function applyEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
 export function redactConfig(config: Config): Config {
   return {
     ...config,
+    export: { ...config.export, hashKey: config.export.hashKey ? '***' : undefined },
     sftp: {
       ...config.sftp,
       password: config.sftp.password ? '***' : undefined,

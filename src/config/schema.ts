@@ -93,6 +93,7 @@ export const configSchema = z.strictObject({
       bom: z.boolean().default(false),
       statusLabels: statusLabels.default({}),
       statusClasses,
+      addressMode: z.enum(['plain', 'hash', 'mask']).default('plain'),
       optOutWords: z
         .array(z.string().refine((w) => w.trim() !== '', { message: 'must not be blank' }))
         .default([...DEFAULT_OPT_OUT_WORDS]),
@@ -125,5 +126,7 @@ type ParsedConfig = z.output<typeof configSchema>;
 /** The validated configuration, with derived paths filled in. */
 export type Config = ParsedConfig & {
   sftp: ParsedConfig['sftp'] & { processedDir: string; errorDir: string };
+  /** From env WEBIO_REPORTS_HASH_KEY, only with export.addressMode "hash"; never logged. */
+  export: ParsedConfig['export'] & { hashKey?: string };
   schedule: ParsedConfig['schedule'] & { timezone: string };
 };

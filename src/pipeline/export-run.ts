@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { stringify } from 'csv-stringify';
 import { escapeFormula } from '../core/csv-rows.js';
@@ -54,6 +55,10 @@ export type ExportOptions = {
   escapeFormulas: boolean;
   classes: StatusClasses;
   optOutWords: readonly string[];
+  /** How customer addresses are written (counts always use the real ones). */
+  addressMode?: 'plain' | 'hash' | 'mask';
+  /** The HMAC key for addressMode "hash". */
+  hashKey?: string | undefined;
   /** Rows turned into CSV between writes: memory stays bounded whatever a day holds. */
   pageSize?: number;
   /** Which reports to write (default: all). */
@@ -98,6 +103,15 @@ export function reportContext(opts: ExportOptions, day: string): ReportContext {
     return cls;
   };
   const escape = opts.escapeFormulas;
+  const text = (value: unknown): string => {
+    const s = value === null || value === undefined ? '' : String(value);
+    return escape ? escapeFormula(s) : s;
+  };
+  const pseudonym = addressPseudonym(opts);
+  const address = pseudonym
+    ? (value: unknown): string =>
+        value === null || value === undefined || value === '' ? '' : pseudonym(String(value))
+    : text;
   return {
     day,
     timeZone: opts.timeZone,
@@ -106,11 +120,37 @@ export function reportContext(opts: ExportOptions, day: string): ReportContext {
     classes: opts.classes,
     optOutWords: opts.optOutWords,
     classify,
-    text: (value) => {
-      const s = value === null || value === undefined ? '' : String(value);
-      return escape ? escapeFormula(s) : s;
+    text,
+    address,
+    payload: (json) => {
+      if (!pseudonym) return text(json);
+      const event = JSON.parse(json) as Record<string, unknown>;
+      if (event.outboundChannelAddress === undefined) return text(json);
+      return text(
+        JSON.stringify({ ...event, outboundChannelAddress: address(event.outboundChannelAddress) }),
+      );
     },
   };
+}
+
+/**
+ * How a customer address is pseudonymised, or undefined for plain. "hash": HMAC-SHA256 hex,
+ * so the same address always gives the same value and BI can still count and join; "mask":
+ * all but the last 4 characters replaced by `*`.
+ */
+function addressPseudonym(opts: ExportOptions): ((address: string) => string) | undefined {
+  if (opts.addressMode === 'hash') {
+    const key = opts.hashKey;
+    if (!key) throw new Error('addressMode "hash" needs hashKey');
+    return (a) => createHmac('sha256', key).update(a, 'utf8').digest('hex');
+  }
+  if (opts.addressMode === 'mask') {
+    return (a) => {
+      const chars = [...a];
+      return '*'.repeat(Math.max(0, chars.length - 4)) + chars.slice(-4).join('');
+    };
+  }
+  return undefined;
 }
 
 /** The named parameters of every report query for one day. */

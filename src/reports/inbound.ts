@@ -33,7 +33,7 @@ export const inboundReport: ReportDefinition = {
       ctx.text(id),
       ctx.text(conv),
       formatIsoInZone(dateMs, ctx.timeZone),
-      ctx.text(outbound),
+      ctx.address(outbound),
       ctx.text(inbound),
       ctx.text(uid),
       ctx.text(body),

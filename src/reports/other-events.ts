@@ -44,9 +44,9 @@ export const otherEventsReport: ReportDefinition = {
       ctx.text(conv),
       // A dateCreated that could not be read is shown as sent; an absent one stays empty.
       dateMs === null ? ctx.text(dateCreated) : formatIsoInZone(dateMs, ctx.timeZone),
-      ctx.text(outbound),
+      ctx.address(outbound),
       ctx.text(inbound),
-      ctx.text(payload),
+      ctx.payload(payload),
     ];
   },
 };

@@ -13,6 +13,10 @@ export type ReportContext = {
   classify(code: string): StatusClass;
   /** A free-text cell as written: formula-escaped when `escapeFormulas` is on. */
   text(value: unknown): string;
+  /** A customer address cell, as `export.addressMode` says: plain, HMAC hash, or masked. */
+  address(value: unknown): string;
+  /** An event's JSON cell, with its customer address pseudonymised like `address`. */
+  payload(json: string): string;
 };
 
 /** The named parameters every report query is run with. */

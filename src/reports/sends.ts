@@ -50,7 +50,7 @@ export const sendsReport: ReportDefinition = {
       ctx.text(id),
       ctx.text(conv),
       formatIsoInZone(dateMs, ctx.timeZone),
-      ctx.text(outbound),
+      ctx.address(outbound),
       ctx.text(inbound),
       ctx.text(uid),
       ctx.text(body),

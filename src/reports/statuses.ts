@@ -37,7 +37,7 @@ export const statusesReport: ReportDefinition = {
       formatIsoInZone(dateMs, ctx.timeZone),
       ctx.text(code),
       ctx.text(statusLabel(code, ctx.labels)),
-      ctx.text(outbound),
+      ctx.address(outbound),
       ctx.text(inbound),
       ctx.text(uid),
     ];
