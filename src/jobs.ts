@@ -6,8 +6,16 @@ import type { Logger } from './io/logger.js';
 import { StoreLock } from './io/lock.js';
 import { SftpSource } from './io/sftp-source.js';
 import { SqliteStore } from './io/sqlite-store.js';
-import { defaultExportDays, runExport, type ExportSummary } from './pipeline/export-run.js';
+import {
+  defaultExportDays,
+  runExport,
+  writeManifest,
+  type ExportSummary,
+} from './pipeline/export-run.js';
 import { runIngest, type IngestSummary } from './pipeline/ingest-run.js';
+import { runPurge, type PurgeSummary } from './pipeline/purge-run.js';
+import { listExportFiles, removeExportFile } from './io/export-files.js';
+import { REPORTS } from './reports/index.js';
 
 /** An open store and the lock that guards it, released in reverse order. */
 export type StoreHandle = { store: SqliteStore; close(): void };
@@ -118,6 +126,60 @@ export async function exportOnce(
     const failure = isTransientStoreError(err) ? new StoreError(config.database.path, err) : err;
     recordFailure(store, runId, failure, runLog);
     throw failure;
+  }
+}
+
+/** Applies retention now (or says what it would remove, with `dryRun`). */
+export async function purgeOnce(
+  config: Config,
+  store: SqliteStore,
+  log: Logger,
+  dryRun = false,
+): Promise<PurgeSummary> {
+  const summary = await storeStepAsync(config, () =>
+    runPurge(
+      {
+        store,
+        exportFiles: {
+          list: () =>
+            listExportFiles(
+              config.export.dir,
+              REPORTS.map((r) => r.name),
+            ),
+          remove: removeExportFile,
+        },
+        connect: () => SftpSource.connect(config.sftp),
+        clock: Date.now,
+        log: log.child({ job: 'purge' }),
+      },
+      {
+        retention: config.retention,
+        processedDir: config.sftp.processedDir,
+        errorDir: config.sftp.errorDir,
+        afterIngest: config.sftp.afterIngest,
+        timeZone: config.export.timezone,
+      },
+      dryRun,
+    ),
+  );
+  if (summary.exports.length && !dryRun) {
+    try {
+      await writeManifest(store, writeFileAtomic, {
+        dir: config.export.dir,
+        timeZone: config.export.timezone,
+      });
+    } catch (err) {
+      summary.failures.push(`${config.export.dir}/manifest.json: ${describeError(err)}`);
+    }
+  }
+  return summary;
+}
+
+async function storeStepAsync<T>(config: Config, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw isTransientStoreError(err) ? new StoreError(config.database.path, err) : err;
   }
 }
 

@@ -48,6 +48,12 @@ const COMMANDS: {
     action: lazy(async () => (await import('./commands/doctor.js')).doctorCommand as Action),
   },
   {
+    name: 'purge',
+    summary: 'apply retention now: old processed/error files, CSV day files, store events',
+    action: lazy(async () => (await import('./commands/purge.js')).purgeCommand as Action),
+    extra: (c) => c.option('--dry-run', 'say what would be removed, remove nothing'),
+  },
+  {
     name: 'backup',
     summary: 'write a consistent copy of the store (safe while the service runs)',
     action: lazy(async () => (await import('./commands/backup.js')).backupCommand as Action),

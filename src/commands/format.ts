@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ExportSummary } from '../pipeline/export-run.js';
 import type { IngestSummary } from '../pipeline/ingest-run.js';
+import type { PurgeSummary } from '../pipeline/purge-run.js';
 
 /** The human summary `ingest` prints. */
 export function formatIngestSummary(s: IngestSummary): string {
@@ -46,8 +47,34 @@ export function formatExportSummary(s: ExportSummary): string {
   }
   for (const [day, parts] of byDay) lines.push(`  ${day}  rows: ${parts.join(', ')}`);
   for (const f of s.failures) lines.push(`  FAILED ${f.path}: ${f.error}`);
+  if (s.skipped.length)
+    lines.push(
+      `  left as written (older than retention.storeDays keeps in the store): ${s.skipped.join(', ')}`,
+    );
   const dirs = [...new Set(s.files.map((f) => path.dirname(path.dirname(f.path))))];
   if (dirs.length) lines.push(`  into ${dirs.join(', ')}/<report>/<report>-<day>.csv`);
   lines.push(`  manifest: ${s.manifest}`);
+  return lines.join('\n');
+}
+
+/** The human summary `purge` prints. */
+export function formatPurgeSummary(s: PurgeSummary): string {
+  const verb = s.dryRun ? 'would remove' : 'removed';
+  const lines = [`purge${s.dryRun ? ' (dry run: nothing removed)' : ''}:`];
+  const list = (label: string, items: string[]) => {
+    lines.push(`  ${label}: ${verb} ${items.length} file(s)`);
+    for (const i of items.slice(0, 20)) lines.push(`    ${i}`);
+    if (items.length > 20) lines.push(`    … and ${items.length - 20} more`);
+  };
+  list('server processedDir', s.server.processed);
+  list('server errorDir', s.server.error);
+  list('export files', s.exports);
+  if (s.store)
+    lines.push(
+      `  store: events before ${s.store.before}: ${verb} ${s.store.sends} sends, ${s.store.inbound} inbound, ${s.store.statuses} statuses, ${s.store.rawEvents} ledger events, ${s.store.quarantined} quarantined files` +
+        (s.dryRun ? '' : `, ${s.store.files} file records`),
+    );
+  else lines.push('  store: kept whole (retention.storeDays is not set)');
+  for (const f of s.failures) lines.push(`  FAILED ${f}`);
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@ import cron from 'node-cron';
 import { loadConfig } from '../config/load.js';
 import { AppError, describeError, isTransientStoreError } from '../errors.js';
 import { createLogger } from '../io/logger.js';
-import { exportOnce, ingestOnce, openStore } from '../jobs.js';
+import { exportOnce, ingestOnce, openStore, purgeOnce } from '../jobs.js';
 import { JobRunner } from '../service/job-runner.js';
 import type { CommonOptions, Output } from './context.js';
 
@@ -56,12 +56,19 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
         throw new AppError('INGEST_INCOMPLETE', `ingest stopped early: ${s.stoppedEarly}`);
       }
     });
-  const exportJob = () =>
-    runner.tick('export', async () => {
+  const exportJob = async () => {
+    await runner.tick('export', async () => {
       const s = await exportOnce(config, store, log);
       if (s.failures.length)
         throw new AppError('EXPORT_FAILED', `${s.failures.length} export file(s) not written`);
     });
+    // Retention after each daily export; its failures are logged and retried next time.
+    await runner.tick('purge', async () => {
+      const s = await purgeOnce(config, store, log);
+      if (s.failures.length)
+        throw new AppError('PURGE_INCOMPLETE', `retention: ${s.failures.join('; ')}`);
+    });
+  };
 
   const tz = config.schedule.timezone;
   const tasks = [

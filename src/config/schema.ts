@@ -107,6 +107,14 @@ export const configSchema = z.strictObject({
       maxBackoffSeconds: z.number().min(0).default(900),
     })
     .prefault({}),
+  retention: z
+    .strictObject({
+      processedDays: z.number().int().min(1).nullable().default(30),
+      errorDays: z.number().int().min(1).nullable().default(null),
+      exportDays: z.number().int().min(1).nullable().default(null),
+      storeDays: z.number().int().min(1).nullable().default(null),
+    })
+    .prefault({}),
   service: z
     .strictObject({
       silenceWarningMinutes: z.number().min(1).default(180),

@@ -18,6 +18,16 @@ import type { ExportRecord, ExportStore } from '../pipeline/export-run.js';
 import { AppError } from '../errors.js';
 import { migrations } from './migrations/index.js';
 
+/** What retention removed (or, in a dry run, would remove) from the store. */
+export type PurgeCounts = {
+  sends: number;
+  inbound: number;
+  statuses: number;
+  rawEvents: number;
+  quarantined: number;
+  files: number;
+};
+
 export type RunKind = 'ingest' | 'export';
 export type RunRecord = {
   id: number;
@@ -519,6 +529,11 @@ export class SqliteStore implements IngestStore, ExportStore {
     return stmt.iterate(params) as IterableIterator<unknown[]>;
   }
 
+  /** Forgets a day file that retention deleted, so the manifest no longer lists it. */
+  removeExportRecord(report: string, day: string): void {
+    this.db.prepare(`DELETE FROM exports WHERE report = ? AND day = ?`).run(report, day);
+  }
+
   /** The recorded export of one report and day. */
   findExport(report: string, day: string): ExportRecord | undefined {
     return this.exportRecords(report, day)[0];
@@ -561,6 +576,74 @@ export class SqliteStore implements IngestStore, ExportStore {
         sha256: r.sha256,
         exportedAt: r.exported_at,
       }));
+  }
+
+  // ---- retention and erasure ---------------------------------------------------------
+
+  /** Epoch ms before which retention removed events, if it ever did. */
+  storeHorizon(): number | undefined {
+    const row = this.db
+      .prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'store_horizon_ms'`)
+      .get();
+    return row ? Number(row.value) : undefined;
+  }
+
+  /**
+   * Removes every event dated before `cutoffMs` from the typed tables and the raw ledger,
+   * quarantine records (with their contents) and run records older than it, and file
+   * records nothing refers to any more (never those of kept files, which stop re-reads).
+   * Marks no day as changed: CSV files already written stay as they are, and export leaves
+   * days before the horizon alone from now on. With `dryRun`, counts and changes nothing.
+   */
+  purgeBefore(cutoffMs: number, dryRun: boolean): PurgeCounts {
+    const db = this.db;
+    const p = { cutoff: cutoffMs };
+    // Ledger rows older than the cutoff that no typed row kept by it points to.
+    const oldRaw = `raw_events WHERE coalesce(date_ms, received_at) < @cutoff AND id NOT IN (
+        SELECT raw_event_id FROM sends WHERE date_ms >= @cutoff
+        UNION ALL SELECT raw_event_id FROM inbound WHERE date_ms >= @cutoff
+        UNION ALL SELECT raw_event_id FROM statuses WHERE date_ms >= @cutoff)`;
+    const count = (from: string) =>
+      db.prepare<[typeof p], { n: number }>(`SELECT count(*) AS n FROM ${from}`).get(p)?.n ?? 0;
+    const counts = (): PurgeCounts => ({
+      sends: count('sends WHERE date_ms < @cutoff'),
+      inbound: count('inbound WHERE date_ms < @cutoff'),
+      statuses: count('statuses WHERE date_ms < @cutoff'),
+      rawEvents: count(oldRaw),
+      quarantined: count('quarantine WHERE quarantined_at < @cutoff'),
+      files: 0,
+    });
+    if (dryRun) return counts();
+    db.pragma('secure_delete = ON');
+    try {
+      return db
+        .transaction(() => {
+          const c = counts();
+          for (const table of ['statuses', 'sends', 'inbound'])
+            db.prepare(`DELETE FROM ${table} WHERE date_ms < @cutoff`).run(p);
+          db.prepare(`DELETE FROM ${oldRaw}`).run(p);
+          db.prepare(`DELETE FROM quarantine WHERE quarantined_at < @cutoff`).run(p);
+          c.files = db
+            .prepare(
+              `DELETE FROM files WHERE ingested_at < @cutoff AND finish NOT IN ('kept', 'pending', 'failed')
+                  AND id NOT IN (SELECT file_id FROM raw_events WHERE file_id IS NOT NULL)
+                  AND id NOT IN (SELECT file_id FROM quarantine)`,
+            )
+            .run(p).changes;
+          db.prepare(`DELETE FROM runs WHERE started_at < @cutoff`).run(p);
+          db.prepare(`DELETE FROM dirty_days WHERE day < ?`).run(
+            dayInZone(cutoffMs, this.exportTimeZone),
+          );
+          db.prepare(
+            `INSERT INTO meta (key, value) VALUES ('store_horizon_ms', @cutoff)
+             ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), excluded.value)`,
+          ).run(p);
+          return c;
+        })
+        .immediate();
+    } finally {
+      db.pragma('secure_delete = OFF');
+    }
   }
 
   close(): void {

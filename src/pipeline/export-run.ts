@@ -34,6 +34,8 @@ export interface ExportStore {
   recordExport(rec: ExportRecord): void;
   exportRecords(): ExportRecord[];
   findExport(report: string, day: string): ExportRecord | undefined;
+  /** Epoch ms before which retention removed events (retention.storeDays), if ever. */
+  storeHorizon(): number | undefined;
 }
 
 /**
@@ -77,6 +79,8 @@ export type ExportSummary = {
     unchanged: boolean;
   }[];
   failures: { path: string; error: string }[];
+  /** Days left as written because retention removed their events from the store. */
+  skipped: string[];
   manifest: string;
   seconds: number;
 };
@@ -194,10 +198,18 @@ export async function runExport(
     days: [...days],
     files: [],
     failures: [],
+    skipped: [],
     manifest: '',
     seconds: 0,
   };
+  const horizon = store.storeHorizon();
   for (const day of days) {
+    // Its events are gone from the store: writing it again would empty files that were right.
+    if (horizon !== undefined && dayRange(day, opts.timeZone).startMs < horizon) {
+      summary.skipped.push(day);
+      store.clearDirty(day, started);
+      continue;
+    }
     let dayOk = true;
     const ctx = reportContext(opts, day);
     const params = reportParams(opts, day);
@@ -246,9 +258,7 @@ export async function runExport(
   }
   const manifest = path.join(opts.dir, 'manifest.json');
   try {
-    await writeFile(manifest, [manifestJson(store.exportRecords(), opts)], {
-      compareWithTarget: true,
-    });
+    await writeManifest(store, writeFile, opts);
   } catch (err) {
     summary.failures.push({ path: manifest, error: describeError(err) });
   }
@@ -300,11 +310,29 @@ async function* reportChunks(
   yield tail.join('');
 }
 
+/** Writes `<dir>/manifest.json` from the recorded exports (untouched when unchanged). */
+export async function writeManifest(
+  store: Pick<ExportStore, 'exportRecords'>,
+  writeFile: WriteFile,
+  opts: Pick<ExportOptions, 'dir' | 'timeZone'>,
+): Promise<void> {
+  await writeFile(
+    path.join(opts.dir, 'manifest.json'),
+    [manifestJson(store.exportRecords(), opts)],
+    {
+      compareWithTarget: true,
+    },
+  );
+}
+
 /**
  * The manifest depends only on what was written: `generatedAt` is the newest file's export
  * time, so an export that changed nothing leaves the manifest's bytes as they were.
  */
-function manifestJson(records: ExportRecord[], opts: ExportOptions): string {
+function manifestJson(
+  records: ExportRecord[],
+  opts: Pick<ExportOptions, 'dir' | 'timeZone'>,
+): string {
   const newest = records.reduce((m, r) => Math.max(m, r.exportedAt), 0);
   return `${JSON.stringify(
     {

@@ -180,6 +180,23 @@ export const migrations: readonly Migration[] = [
         mark.run(day, ctx.nowMs);
     },
   },
+  {
+    version: 3,
+    name: 'retention horizon and erasure records',
+    sql: `
+      -- Facts about the store as a whole, e.g. the horizon before which retention removed events.
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      -- Erasures (GDPR art. 17): what was removed, never whose.
+      CREATE TABLE erasures (
+        id INTEGER PRIMARY KEY,
+        erased_at INTEGER NOT NULL,
+        counts TEXT NOT NULL,
+        days TEXT NOT NULL
+      );
+      -- Retention and erasure find ledger rows by date.
+      CREATE INDEX raw_events_by_date ON raw_events (coalesce(date_ms, received_at));
+    `,
+  },
 ];
 
 function otherEventDateMs(payload: string, tz: string): number | undefined {
