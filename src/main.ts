@@ -54,6 +54,15 @@ const COMMANDS: {
     extra: (c) => c.option('--dry-run', 'say what would be removed, remove nothing'),
   },
   {
+    name: 'erase',
+    summary: 'erase a customer (GDPR): their events, ledger, quarantined contents, and CSV days',
+    action: lazy(async () => (await import('./commands/erase.js')).eraseCommand as Action),
+    extra: (c) =>
+      c
+        .option('--address <address>', 'the customer address (digits compared; + or 00 ignored)')
+        .option('--dry-run', 'say what would be erased, change nothing'),
+  },
+  {
     name: 'backup',
     summary: 'write a consistent copy of the store (safe while the service runs)',
     action: lazy(async () => (await import('./commands/backup.js')).backupCommand as Action),

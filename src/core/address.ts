@@ -1,0 +1,12 @@
+/**
+ * The key by which erasure matches a customer address: a phone-like address (digits with
+ * spaces, dots, dashes, brackets, a leading `+`) compares by its digits, a leading `+` or
+ * international `00` ignored, so "+44 7700 900123", "00447700900123" and "447700900123" are
+ * one customer. Anything else (a web chat id) compares as written, trimmed.
+ */
+export function addressKey(address: string): string {
+  const a = address.trim();
+  if (!/^\+?[\d\s().-]+$/.test(a) || !/\d/.test(a)) return a;
+  const digits = a.replace(/\D/g, '');
+  return !a.startsWith('+') && digits.startsWith('00') ? digits.slice(2) : digits;
+}
