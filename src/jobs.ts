@@ -22,7 +22,8 @@ export type StoreHandle = { store: SqliteStore; close(): void };
 
 /** Takes the store's lock, then opens (and migrates) the SQLite file. */
 export function openStore(config: Config): StoreHandle {
-  const lock = StoreLock.acquire(config.database.path);
+  // Taking the lock writes to <database>.lock: a full disk fails here, and says so.
+  const lock = storeStep(config, () => StoreLock.acquire(config.database.path));
   let store: SqliteStore;
   try {
     store = new SqliteStore({
