@@ -4,6 +4,8 @@ import { AppError, describeError, isTransientStoreError } from '../errors.js';
 import { createLogger } from '../io/logger.js';
 import { exportOnce, ingestOnce, openStore, purgeOnce } from '../jobs.js';
 import { JobRunner } from '../service/job-runner.js';
+import { assessHealth, type ServiceState } from '../service/health.js';
+import { ServiceMetrics, startMetricsServer } from '../io/metrics-server.js';
 import type { CommonOptions, Output } from './context.js';
 
 /** Operational failures are retried with backoff; anything else is a bug and ends the process. */
@@ -49,18 +51,43 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
     },
   });
 
+  const state: ServiceState = { startedAt: Date.now() };
+  const metrics = new ServiceMetrics();
   const poll = () =>
     runner.tick('poll', async () => {
-      const s = await ingestOnce(config, store, log, abort.signal);
-      if (s.stoppedEarly && s.stoppedEarly !== 'shutdown requested') {
-        throw new AppError('INGEST_INCOMPLETE', `ingest stopped early: ${s.stoppedEarly}`);
+      const t0 = Date.now();
+      try {
+        const s = await ingestOnce(config, store, log, abort.signal);
+        if (s.stoppedEarly && s.stoppedEarly !== 'shutdown requested') {
+          throw new AppError('INGEST_INCOMPLETE', `ingest stopped early: ${s.stoppedEarly}`);
+        }
+        metrics.recordIngest(s, Date.now());
+        state.lastPollOkAt = Date.now();
+        state.lastPollError = undefined;
+      } catch (err) {
+        metrics.recordFailure('poll', (Date.now() - t0) / 1000);
+        state.lastPollError = describeError(err);
+        throw err;
       }
     });
   const exportJob = async () => {
+    state.exportDueSince ??= Date.now();
     await runner.tick('export', async () => {
-      const s = await exportOnce(config, store, log);
-      if (s.failures.length)
-        throw new AppError('EXPORT_FAILED', `${s.failures.length} export file(s) not written`);
+      const t0 = Date.now();
+      const s = await exportOnce(config, store, log).catch((err: unknown) => {
+        metrics.recordExport((Date.now() - t0) / 1000, false, Date.now());
+        state.lastExportError = describeError(err);
+        throw err;
+      });
+      const ok = s.failures.length === 0;
+      metrics.recordExport(s.seconds, ok, Date.now());
+      if (!ok) {
+        state.lastExportError = `${s.failures.length} export file(s) not written`;
+        throw new AppError('EXPORT_FAILED', state.lastExportError);
+      }
+      state.lastExportOkAt = Date.now();
+      state.exportDueSince = undefined;
+      state.lastExportError = undefined;
     });
     // Retention after each daily export; its failures are logged and retried next time.
     await runner.tick('purge', async () => {
@@ -75,6 +102,31 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
     cron.schedule(config.schedule.poll, () => void poll(), { timezone: tz, name: 'poll' }),
     cron.schedule(config.schedule.export, () => void exportJob(), { timezone: tz, name: 'export' }),
   ];
+  // Health needs the poll interval: the gap between the schedule's next two runs.
+  const [next1, next2] = tasks[0]?.getNextRuns(2) ?? [];
+  const pollIntervalMs = next1 && next2 ? next2.getTime() - next1.getTime() : 60_000;
+  const health = () =>
+    assessHealth(state, Date.now(), pollIntervalMs, Math.max(15 * 60_000, 3 * pollIntervalMs));
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  if (config.metrics.port !== null) {
+    try {
+      metricsServer = await startMetricsServer(
+        metrics,
+        health,
+        config.metrics.host,
+        config.metrics.port,
+      );
+    } catch (err) {
+      for (const t of tasks) await t.destroy();
+      handle.close();
+      throw new AppError(
+        'METRICS',
+        `cannot serve metrics on ${config.metrics.host}:${config.metrics.port}: ${describeError(err)}; choose another metrics.port, or remove it`,
+        { exitCode: 2 },
+      );
+    }
+    log.info({ url: `${metricsServer.address}/metrics` }, 'metrics and /healthz served');
+  }
 
   let shuttingDown = false;
   async function shutdown(reason: string): Promise<void> {
@@ -93,6 +145,7 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
     abort.abort();
     await runner.stop();
     for (const t of tasks) await t.destroy();
+    await metricsServer?.close();
     handle.close();
     if (fatal !== undefined) {
       log.fatal(

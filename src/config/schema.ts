@@ -115,6 +115,12 @@ export const configSchema = z.strictObject({
       storeDays: z.number().int().min(1).nullable().default(null),
     })
     .prefault({}),
+  metrics: z
+    .strictObject({
+      port: z.number().int().min(1).max(65535).nullable().default(null),
+      host: z.string().min(1).default('127.0.0.1'),
+    })
+    .prefault({}),
   service: z
     .strictObject({
       silenceWarningMinutes: z.number().min(1).default(180),

@@ -1,0 +1,125 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Health } from '../service/health.js';
+import type { IngestSummary } from '../pipeline/ingest-run.js';
+
+export type JobName = 'poll' | 'export';
+
+/** The service's Prometheus metrics (names are DESIGN.md's "Observability" contract). */
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  private readonly events = new Counter({
+    name: 'webio_reports_events_total',
+    help: 'New events stored, by type (other-type events as "other")',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+  private readonly duplicates = new Counter({
+    name: 'webio_reports_duplicates_total',
+    help: 'Events that repeated one already stored',
+    registers: [this.registry],
+  });
+  private readonly conflicts = new Counter({
+    name: 'webio_reports_conflicts_total',
+    help: 'Events whose key was stored with different content (the first stored wins)',
+    registers: [this.registry],
+  });
+  private readonly files = new Counter({
+    name: 'webio_reports_files_total',
+    help: 'Files taken from the SFTP folder, by outcome',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly lastSuccess = new Gauge({
+    name: 'webio_reports_last_success_timestamp_seconds',
+    help: 'When each job last succeeded (Unix seconds)',
+    labelNames: ['job'],
+    registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: 'webio_reports_job_duration_seconds',
+    help: 'How long each run of a job took',
+    labelNames: ['job'],
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900],
+    registers: [this.registry],
+  });
+  private readonly backlog = new Gauge({
+    name: 'webio_reports_backlog_files',
+    help: 'Matching files left in the folder after the last poll (too young, over maxFilesPerPoll, or unreadable and still within parseGraceSeconds)',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    for (const t of ['messageSend', 'inboundMessage', 'messageStatusUpdate', 'other'])
+      this.events.inc({ type: t }, 0);
+    for (const o of ['ingested', 'quarantined']) this.files.inc({ outcome: o }, 0);
+  }
+
+  recordIngest(s: IngestSummary, nowMs: number): void {
+    for (const [type, n] of Object.entries(s.newEvents)) this.events.inc({ type }, n);
+    this.events.inc({ type: 'other' }, s.otherEvents);
+    this.duplicates.inc(s.duplicates);
+    this.conflicts.inc(s.conflicts);
+    this.files.inc({ outcome: 'quarantined' }, s.quarantined.length);
+    // `fetched` counts every committed file: ingested or quarantined.
+    this.files.inc({ outcome: 'ingested' }, Math.max(0, s.fetched - s.quarantined.length));
+    this.backlog.set(s.young + s.deferred + s.waiting.length);
+    this.lastSuccess.set({ job: 'poll' }, nowMs / 1000);
+    this.duration.observe({ job: 'poll' }, s.seconds);
+  }
+
+  recordExport(seconds: number, ok: boolean, nowMs: number): void {
+    this.duration.observe({ job: 'export' }, seconds);
+    if (ok) this.lastSuccess.set({ job: 'export' }, nowMs / 1000);
+  }
+
+  recordFailure(job: JobName, seconds: number): void {
+    this.duration.observe({ job }, seconds);
+  }
+}
+
+/** Serves GET /metrics and GET /healthz; everything else is 404. */
+export async function startMetricsServer(
+  metrics: ServiceMetrics,
+  health: () => Health,
+  host: string,
+  port: number,
+): Promise<{ address: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const url = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (url === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        (err: unknown) => res.writeHead(500).end(String(err)),
+      );
+    } else if (url === '/healthz') {
+      const h = health();
+      res
+        .writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(`${JSON.stringify({ status: h.ok ? 'ok' : 'unhealthy', ...h })}\n`);
+    } else {
+      res
+        .writeHead(404, { 'content-type': 'text/plain' })
+        .end('not found: try /metrics or /healthz\n');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const a = server.address() as AddressInfo;
+  return {
+    address: `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
