@@ -16,6 +16,8 @@ const COMMANDS: {
   summary: string;
   action: Action;
   extra?: (c: Command) => Command;
+  /** The command makes its own config (demo): no --config. */
+  noConfig?: boolean;
 }[] = [
   {
     name: 'ingest',
@@ -72,11 +74,9 @@ const COMMANDS: {
     name: 'demo',
     summary: 'end to end with no setup: embedded SFTP server with sample files, ingest, export',
     action: lazy(async () => (await import('./commands/demo.js')).demoCommand as Action),
+    noConfig: true,
     extra: (c) =>
-      c.option(
-        '--dir <folder>',
-        'where to put the demo store and CSV files (default: a new temp folder)',
-      ),
+      c.option('--dir <folder>', 'where to put the demo store and CSV files (default: data/demo)'),
   },
 ];
 
@@ -95,22 +95,37 @@ export async function main(argv: string[], output: Output = processOutput): Prom
     });
   let code = 0;
   for (const def of COMMANDS) {
-    let cmd = program
-      .command(def.name)
-      .description(def.summary)
-      .addOption(
+    let cmd = program.command(def.name).description(def.summary);
+    if (!def.noConfig)
+      cmd = cmd.addOption(
         new Option(
           '--config <file>',
           'config file (default: $WEBIO_REPORTS_CONFIG, else config/default.json)',
         ),
-      )
-      .option('--json', 'print machine-readable JSON')
-      .option('-v, --verbose', 'log progress to stderr');
+      );
+    cmd = cmd
+      .option('--json', 'print machine-readable JSON (also for a failure: {"ok":false,"error":…})')
+      .option('-v, --verbose', 'log progress to stderr')
+      .addOption(
+        new Option(
+          '--log-format <format>',
+          'log lines as text or JSON (default: text, JSON under pm2)',
+        ).choices(['text', 'json']),
+      );
     if (def.extra) cmd = def.extra(cmd);
     cmd.action(async (opts: Record<string, unknown>) => {
       code = await def.action(opts, output);
     });
   }
+  if (argv.length === 0) {
+    // No command is bad usage: say what there is, and exit 2 as any usage error does.
+    output.err(program.helpInformation().trimEnd());
+    return 2;
+  }
+  const json = argv.includes('--json');
+  const jsonError = (codeName: string, message: string) => {
+    if (json) output.out(JSON.stringify({ ok: false, error: { code: codeName, message } }));
+  };
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;
@@ -122,13 +137,16 @@ export async function main(argv: string[], output: Output = processOutput): Prom
         err.code === 'commander.help'
       )
         return 0;
+      jsonError('USAGE', err.message);
       return 2;
     }
     if (err instanceof AppError) {
       output.err(`webio-reports: ${err.message}`);
+      jsonError(err.code, err.message);
       return err.exitCode;
     }
     output.err(`webio-reports: unexpected error: ${describeError(err)}`);
+    jsonError('UNEXPECTED', describeError(err));
     if (process.env.WEBIO_REPORTS_DEBUG) output.err((err as Error).stack ?? '');
     return 1;
   }

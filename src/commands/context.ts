@@ -3,7 +3,17 @@ import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../io/logger.js';
 
 /** Options every command takes. */
-export type CommonOptions = { config?: string; json?: boolean; verbose?: boolean };
+export type CommonOptions = {
+  config?: string;
+  json?: boolean;
+  verbose?: boolean;
+  logFormat?: 'text' | 'json';
+};
+
+/** Log lines as asked, else JSON under pm2 (which sets pm_id) and text for a person. */
+export function logFormat(opts: CommonOptions): 'text' | 'json' {
+  return opts.logFormat ?? (process.env.pm_id !== undefined ? 'json' : 'text');
+}
 
 /** Where a command prints; tests pass their own. */
 export type Output = { out(text: string): void; err(text: string): void };
@@ -19,6 +29,6 @@ export function commandContext(
   needsSftp = true,
 ): { config: Config & { file: string }; log: Logger } {
   const config = loadConfig(opts.config, process.env, { needsSftp });
-  const log = createLogger(opts.verbose ? config.log.level : 'warn', 'stderr');
+  const log = createLogger(opts.verbose ? config.log.level : 'warn', 'stderr', logFormat(opts));
   return { config, log };
 }

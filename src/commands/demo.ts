@@ -8,12 +8,17 @@ import { startEmbeddedSftpServer } from '../demo/embedded-sftp-server.js';
 import { generateSampleFiles } from '../demo/sample-files.js';
 import type { ExportSummary } from '../pipeline/export-run.js';
 import { REPORTS } from '../reports/index.js';
-import type { CommonOptions, Output } from './context.js';
+import { logFormat, type CommonOptions, type Output } from './context.js';
 import { formatExportSummary, formatIngestSummary } from './format.js';
 
 const MARKER = '.webio-reports-demo';
 
 function prepareDir(dir: string): void {
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
+    throw new AppError('DEMO_DIR', `--dir ${dir} is not a folder; choose a new or empty folder`, {
+      exitCode: 2,
+    });
+  }
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
     if (!fs.existsSync(path.join(dir, MARKER))) {
       throw new AppError(
@@ -70,7 +75,7 @@ export async function demoCommand(
     // The server and its password live only as long as this command; keep the rest for `status`.
     const saved = { ...raw, sftp: { ...raw.sftp, password: undefined } };
     fs.writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify(saved, null, 2)}\n`);
-    const log = createLogger(opts.verbose ? 'info' : 'error', 'stderr');
+    const log = createLogger(opts.verbose ? 'info' : 'error', 'stderr', logFormat(opts));
     const handle = openStore(config);
     try {
       if (!opts.json) {

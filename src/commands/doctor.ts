@@ -49,6 +49,13 @@ export async function doctorCommand(opts: CommonOptions, output: Output): Promis
     add('connect', false, describeError(err));
   }
 
+  if (checks.every((c) => c.ok) && !s.password && !s.privateKeyPath) {
+    add(
+      'login',
+      false,
+      'no credential: give sftp.password (or env SFTP_PASSWORD) or sftp.privateKeyPath (or env SFTP_PRIVATE_KEY_PATH)',
+    );
+  }
   if (checks.every((c) => c.ok)) {
     let source: SftpSource | undefined;
     try {

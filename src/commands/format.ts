@@ -6,7 +6,7 @@ import type { PurgeSummary } from '../pipeline/purge-run.js';
 /** The human summary `ingest` prints. */
 export function formatIngestSummary(s: IngestSummary): string {
   const lines = [
-    `ingest: ${s.listed} entries listed, ${s.fetched} files fetched in ${s.seconds.toFixed(2)} s` +
+    `ingest: ${s.listed} files listed, ${s.fetched} files fetched in ${s.seconds.toFixed(2)} s` +
       (s.young ? `, ${s.young} too young (next poll)` : '') +
       (s.deferred ? `, ${s.deferred} deferred (maxFilesPerPoll)` : '') +
       (s.alreadyProcessed ? `, ${s.alreadyProcessed} already ingested (finished now)` : ''),

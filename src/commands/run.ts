@@ -31,7 +31,8 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
     process.send?.('ready');
     throw err;
   }
-  const log = createLogger(config.log.level, 'stdout');
+  // The service's log is for pm2 and log shippers: JSON unless text is asked for.
+  const log = createLogger(config.log.level, 'stdout', opts.logFormat ?? 'json');
   const handle = openStore(config);
   const store = handle.store;
   const abort = new AbortController();

@@ -38,6 +38,8 @@ export type StatusReport = {
   };
   lastFileAt: string | null;
   warnings: string[];
+  /** The verdict for scripts: no warnings. `status` exits 1 when false. */
+  healthy: boolean;
 };
 
 /** A day's sends by outcome, and how customers answered, summed over channels. */
@@ -152,6 +154,7 @@ export function collectStatus(
     quarantine: { total: q.total, latest: q.items.map((i) => ({ ...i, at: iso(i.at) ?? '' })) },
     lastFileAt: iso(lastFileAt),
     warnings,
+    healthy: warnings.length === 0,
   };
 }
 
@@ -221,7 +224,8 @@ export async function statusCommand(opts: CommonOptions, output: Output): Promis
       { classes: config.export.statusClasses, optOutWords: config.export.optOutWords },
     );
     output.out(opts.json ? JSON.stringify(report, null, 2) : formatStatus(report));
-    return 0;
+    // A verdict for scripts and monitoring: 0 healthy, 1 when anything is worth a warning.
+    return report.healthy ? 0 : 1;
   } finally {
     store.close();
   }

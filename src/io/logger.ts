@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger };
@@ -10,13 +11,15 @@ export type { Logger };
 export function createLogger(
   level: string,
   destination: 'stdout' | 'stderr' | DestinationStream,
+  format: 'json' | 'text' = 'json',
 ): Logger {
+  const fd = destination === 'stdout' ? 1 : destination === 'stderr' ? 2 : undefined;
   const dest =
-    destination === 'stdout'
-      ? pino.destination(1)
-      : destination === 'stderr'
-        ? pino.destination(2)
-        : destination;
+    fd === undefined
+      ? (destination as DestinationStream)
+      : format === 'text'
+        ? textDestination(fd)
+        : pino.destination(fd);
   return pino(
     {
       level,
@@ -38,4 +41,38 @@ export function createLogger(
     },
     dest,
   );
+}
+
+const LEVELS: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
+
+/** One readable line per log record: `warn: message (key=value …)`, for a person at a terminal. */
+export function formatLogLine(json: string): string {
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json.trimEnd();
+  }
+  const { level, msg } = rec;
+  const fields = Object.entries(rec)
+    .filter(([k]) => !['level', 'msg', 'time', 'pid', 'hostname'].includes(k))
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  const name = LEVELS[Number(level)] ?? String(level);
+  return `${name}: ${String(msg ?? '')}${fields ? ` (${fields})` : ''}`;
+}
+
+function textDestination(fd: number): DestinationStream {
+  return {
+    write(line: string) {
+      fs.writeSync(fd, `${formatLogLine(line)}\n`);
+    },
+  };
 }

@@ -59,6 +59,13 @@ function readPrivateKey(file: string): Buffer {
   return fs.readFileSync(file);
 }
 
+/**
+ * ssh2-sftp-client prints "Global error listener: …" to the console for errors that also
+ * reach the caller (a connect that fails rejects with the same error); this source watches
+ * the connection itself, so the library's own listeners stay silent.
+ */
+const QUIET_LISTENERS = { error: () => undefined, end: () => undefined, close: () => undefined };
+
 const SFTP_STATUS: Record<number, string> = {
   1: 'end of file',
   2: 'no such file',
@@ -121,7 +128,7 @@ export class SftpSource implements Source {
    * credential is sent; a mismatch is a HostKeyMismatchError naming the offered key.
    */
   static async connect(s: SftpSettings): Promise<SftpSource> {
-    const client = new SftpClient('webio-reports');
+    const client = new SftpClient('webio-reports', QUIET_LISTENERS);
     let offered: string | undefined;
     let offeredType = '';
     const privateKey = s.privateKeyPath ? readPrivateKey(s.privateKeyPath) : undefined;
@@ -163,9 +170,9 @@ export class SftpSource implements Source {
 
   /** Connects only far enough to learn the server's host key fingerprint; sends no credentials. */
   static async probeHostKey(
-    s: Pick<SftpSettings, 'host' | 'port' | 'connectTimeoutSeconds'>,
+    s: Pick<SftpSettings, 'host' | 'port' | 'username' | 'connectTimeoutSeconds'>,
   ): Promise<{ fingerprint: string; keyType: string }> {
-    const client = new SftpClient('webio-reports-probe');
+    const client = new SftpClient('webio-reports-probe', QUIET_LISTENERS);
     let found: { fingerprint: string; keyType: string } | undefined;
     try {
       await client.connect({
@@ -180,7 +187,7 @@ export class SftpSource implements Source {
       });
     } catch (err) {
       if (found) return found;
-      throw classifyConnectError(err, { ...s, username: 'probe' });
+      throw classifyConnectError(err, s);
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -383,35 +390,62 @@ function coalesceWrites(sock: import('node:net').Socket | undefined): void {
 
 function classifyConnectError(
   err: unknown,
-  s: Pick<SftpSettings, 'host' | 'port' | 'username'>,
+  s: Pick<SftpSettings, 'host' | 'port' | 'username'> & { privateKeyPath?: string | undefined },
 ): SftpError {
   const text = describeError(err);
   const where = `${s.username}@${s.host}:${s.port}`;
+  // These messages say what happened and what to do; the raw library text (kept in the
+  // fallback) would only repeat it less clearly after the hint.
+  const fail = (stage: string, message: string) => new SftpError(stage, message);
+  if (/ENOTFOUND|EAI_AGAIN|EAI_NONAME/.test(text)) {
+    return fail(
+      'connect',
+      `${where}: the host name ${s.host} could not be resolved (DNS); check sftp.host and the machine's DNS`,
+    );
+  }
   if (/authentication|All configured authentication methods failed/i.test(text)) {
-    return new SftpError(
+    return fail(
       'auth',
       `${where}: authentication failed; check sftp.username and the password or private key`,
-      { cause: err },
     );
   }
   if (/Timed out while waiting for handshake|ETIMEDOUT|timed out/i.test(text)) {
-    return new SftpError(
-      'connect',
-      `${where}: no SSH handshake within the connect timeout (${text})`,
-      { cause: err },
-    );
+    return fail('connect', `${where}: no SSH handshake within the connect timeout`);
   }
   if (/ECONNREFUSED/.test(text)) {
-    return new SftpError(
+    return fail(
       'connect',
       `${where}: connection refused; is the SFTP server running and the port right?`,
-      { cause: err },
     );
   }
-  if (/passphrase|Encrypted private key|Cannot parse privateKey/i.test(text)) {
-    return new SftpError('auth', `cannot use the private key: ${text}; check SFTP_PASSPHRASE`, {
-      cause: err,
-    });
+  if (/EHOSTUNREACH|ENETUNREACH/.test(text)) {
+    return fail('connect', `${where}: no route to the host; check sftp.host and the network`);
+  }
+  if (/Connection lost before handshake|ECONNRESET|not an SSH|Bad identification/i.test(text)) {
+    return fail(
+      'connect',
+      `${where}: the server closed the connection before the SSH handshake; is ${s.port} an SSH port?`,
+    );
+  }
+  if (
+    /Encrypted private key detected, but no passphrase|Bad passphrase|bad decrypt|passphrase/i.test(
+      text,
+    )
+  ) {
+    return fail(
+      'auth',
+      `cannot decrypt the private key ${s.privateKeyPath ?? ''}: the passphrase is missing or wrong; check SFTP_PASSPHRASE`,
+    );
+  }
+  if (
+    /Unsupported key format|Cannot parse privateKey|does not contain a \(valid\) private key/i.test(
+      text,
+    )
+  ) {
+    return fail(
+      'auth',
+      `${s.privateKeyPath ?? 'the private key'} is not a private key ssh2 can read (${text}); point sftp.privateKeyPath at the private key file (not the .pub)`,
+    );
   }
   return new SftpError('connect', `${where}: ${text}`, { cause: err });
 }

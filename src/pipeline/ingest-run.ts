@@ -106,7 +106,8 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
   const entries = await source.list(opts.remoteDir);
   const leftovers = await reconcileUnfinished(deps, opts, new Set(entries.map((e) => e.name)));
   const sel = selectFiles(entries, { ...opts, nowMs: clock() });
-  summary.listed = entries.length;
+  // Files only: the processed/ and error/ folders inside remoteDir are not "listed" work.
+  summary.listed = entries.filter((e) => e.isFile).length;
   summary.matched = sel.selected.length + sel.young.length + sel.deferred;
   summary.young = sel.young.length;
   summary.deferred = sel.deferred;

@@ -26,7 +26,17 @@ describe('the CLI', () => {
   it('documents every command in --help', async () => {
     const c = capture();
     expect(await main(['--help'], c.output)).toBe(0);
-    for (const cmd of ['ingest', 'export', 'run', 'status', 'doctor', 'demo'])
+    for (const cmd of [
+      'ingest',
+      'export',
+      'run',
+      'status',
+      'doctor',
+      'purge',
+      'erase',
+      'backup',
+      'demo',
+    ])
       expect(c.out.join('\n')).toContain(`  ${cmd} `);
   });
 });

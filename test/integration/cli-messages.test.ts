@@ -1,0 +1,139 @@
+/** Failures that explain themselves, each as a user met it, through the real binary. */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json, messageSend } from '../fixtures/webio.js';
+import { dropFile, runCli, setupConfig, tempDir } from '../helpers/harness.js';
+import { startSshd, type Sshd } from '../helpers/sshd.mjs';
+
+let sshd: Sshd;
+let notSsh: net.Server;
+let notSshPort: number;
+beforeAll(async () => {
+  sshd = await startSshd();
+  // A port that answers like a web server, not SSH.
+  notSsh = net.createServer((sock) => sock.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+  await new Promise<void>((r) => notSsh.listen(0, '127.0.0.1', () => r()));
+  notSshPort = (notSsh.address() as net.AddressInfo).port;
+});
+afterAll(() => {
+  sshd?.stop();
+  notSsh?.close();
+});
+
+const oneLine = (stderr: string) => stderr.trim().split('\n');
+
+describe('failures that explain themselves', () => {
+  it('an unknown host names the host and DNS, on one line', async () => {
+    const t = setupConfig(sshd, { host: 'no-such-host.invalid' });
+    const r = await runCli(['ingest', '--config', t.configFile]);
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toContain('the host name no-such-host.invalid could not be resolved (DNS)');
+    expect(r.stderr).not.toContain('getaddrinfo');
+  });
+
+  it('doctor names the configured user and adds no raw library text after its hint', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const port = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(port));
+      });
+    });
+    const t = setupConfig(sshd, { port: closed });
+    const r = await runCli(['doctor', '--config', t.configFile]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${sshd.user}@127.0.0.1:${closed}: connection refused`);
+    expect(r.stdout).not.toContain('probe@');
+    expect(r.stdout).not.toContain('getConnection');
+  });
+
+  it('doctor with a pin but no credential says so, instead of blaming the password', async () => {
+    const t = setupConfig(sshd, { privateKeyPath: undefined });
+    const r = await runCli(['doctor', '--config', t.configFile]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('FAIL login: no credential');
+    expect(r.stdout).not.toContain('authentication failed');
+  });
+
+  it('a file that is not a private key is named as such, not blamed on the passphrase', async () => {
+    const pub = path.join(tempDir(), 'id.pub');
+    fs.copyFileSync(`${sshd.clientKey}.pub`, pub);
+    fs.chmodSync(pub, 0o600);
+    const t = setupConfig(sshd, { privateKeyPath: pub });
+    const r = await runCli(['ingest', '--config', t.configFile]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${pub} is not a private key`);
+    expect(r.stderr).not.toContain('SFTP_PASSPHRASE');
+  });
+
+  it('a port that is not SSH gives one line, with no stray library output', async () => {
+    const t = setupConfig(sshd, { port: notSshPort, connectTimeoutSeconds: 5 });
+    const r = await runCli(['ingest', '--config', t.configFile]);
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toHaveLength(1);
+    expect(r.stderr + r.stdout).not.toContain('Global error listener');
+  });
+
+  it('no command is a usage error (exit 2) that lists the commands', async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Commands:');
+    expect(r.stderr).toContain('ingest');
+  });
+
+  it('demo --help tells the truth, and demo --dir on a file is a usage error', async () => {
+    const help = await runCli(['demo', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('(default: data/demo)');
+    expect(help.stdout).not.toContain('--config');
+    const file = path.join(tempDir(), 'a-file');
+    fs.writeFileSync(file, 'x');
+    const r = await runCli(['demo', '--dir', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--dir ${file} is not a folder`);
+  });
+
+  it('--json prints a JSON error object on stdout when a command fails', async () => {
+    const t = setupConfig(sshd, { host: 'no-such-host.invalid' });
+    const r = await runCli(['ingest', '--config', t.configFile, '--json']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.error.code).toBe('SFTP');
+    expect(out.error.message).toContain('could not be resolved');
+  });
+
+  it('status gives a verdict: exit 1 and healthy false after a failed poll', async () => {
+    const t = setupConfig(sshd);
+    dropFile(t.remoteDir, 'a.json', json(messageSend));
+    expect((await runCli(['ingest', '--config', t.configFile])).code).toBe(0);
+    const good = await runCli(['status', '--config', t.configFile, '--json']);
+    expect(good.code).toBe(0);
+    expect(JSON.parse(good.stdout).healthy).toBe(true);
+    const broken = { ...t.raw, sftp: { ...(t.raw.sftp as object), host: 'no-such-host.invalid' } };
+    fs.writeFileSync(t.configFile, JSON.stringify(broken));
+    expect((await runCli(['ingest', '--config', t.configFile])).code).toBe(1);
+    const bad = await runCli(['status', '--config', t.configFile, '--json']);
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ healthy: false });
+    expect(JSON.parse(bad.stdout).warnings[0]).toContain('the last poll failed');
+  });
+
+  it('one-shot commands log readable lines, JSON when asked; listing counts files only', async () => {
+    const t = setupConfig(sshd);
+    dropFile(t.remoteDir, 'a.json', json(messageSend));
+    const text = await runCli(['ingest', '--config', t.configFile, '-v']);
+    expect(text.code).toBe(0);
+    const lines = text.stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => /^(info|debug|warn): /.test(l))).toBe(true);
+    dropFile(t.remoteDir, 'b.json', json({ ...messageSend, communicationActionId: '2' }));
+    const asJson = await runCli(['ingest', '--config', t.configFile, '-v', '--log-format', 'json']);
+    expect(asJson.code).toBe(0);
+    for (const l of asJson.stderr.trim().split('\n')) expect(() => JSON.parse(l)).not.toThrow();
+    // processed/ and error/ now sit in the folder: one file listed, not three entries.
+    expect(asJson.stdout).toContain('ingest: 1 files listed');
+  });
+});
