@@ -76,7 +76,17 @@ const COMMANDS: {
     action: lazy(async () => (await import('./commands/demo.js')).demoCommand as Action),
     noConfig: true,
     extra: (c) =>
-      c.option('--dir <folder>', 'where to put the demo store and CSV files (default: data/demo)'),
+      c
+        .option('--dir <folder>', 'where to put the demo store and CSV files (default: data/demo)')
+        .option(
+          '--serve',
+          'keep the SFTP server up, drop new files every few seconds, and write a config for `run`',
+        )
+        .option('--every <seconds>', 'with --serve: seconds between new files (default: 5)')
+        .option(
+          '--metrics-port <port>',
+          'with --serve: metrics.port in the config (default: 9464)',
+        ),
   },
 ];
 

@@ -38,11 +38,12 @@ function prepareDir(dir: string): void {
  * Webio files, pins its host key like any server's, ingests and exports into a fresh folder.
  */
 export async function demoCommand(
-  opts: CommonOptions & { dir?: string },
+  opts: CommonOptions & { dir?: string; serve?: boolean; every?: string; metricsPort?: string },
   output: Output,
 ): Promise<number> {
   const dir = path.resolve(opts.dir ?? path.join('data', 'demo'));
   prepareDir(dir);
+  if (opts.serve) return serveDemo(dir, opts, output);
   const serverRoot = path.join(dir, 'sftp-server');
   const hooks = path.join(serverRoot, 'webhooks');
   fs.mkdirSync(hooks, { recursive: true });
@@ -111,6 +112,107 @@ export async function demoCommand(
   } finally {
     await server.close();
   }
+  return 0;
+}
+
+/**
+ * `demo --serve`: keeps the embedded SFTP server up, drops new sample webhook files into it
+ * every few seconds, and writes a ready config (host key pinned, metrics on) for `run` or
+ * pm2, so a newcomer can watch the service work without a Webio account. Ctrl-C stops it.
+ */
+async function serveDemo(
+  dir: string,
+  opts: { every?: string; metricsPort?: string; json?: boolean },
+  output: Output,
+): Promise<number> {
+  const every = Number(opts.every ?? 5);
+  const metricsPort = Number(opts.metricsPort ?? 9464);
+  if (!Number.isFinite(every) || every <= 0)
+    throw new AppError('USAGE', `--every ${opts.every}: expected seconds > 0`, { exitCode: 2 });
+  if (!Number.isInteger(metricsPort) || metricsPort < 1 || metricsPort > 65535)
+    throw new AppError('USAGE', `--metrics-port ${opts.metricsPort}: expected a port`, {
+      exitCode: 2,
+    });
+  const serverRoot = path.join(dir, 'sftp-server');
+  const hooks = path.join(serverRoot, 'webhooks');
+  fs.mkdirSync(hooks, { recursive: true });
+  const server = await startEmbeddedSftpServer(serverRoot);
+  const configFile = path.join(dir, 'config.json');
+  const config = {
+    sftp: {
+      host: server.host,
+      port: server.port,
+      username: server.username,
+      // A throwaway password for a server that lives as long as this command; the file is 0600.
+      password: server.password,
+      hostKeyFingerprint: server.fingerprint,
+      remoteDir: '/webhooks',
+      minFileAgeSeconds: 1,
+    },
+    source: { timezone: 'UTC' },
+    database: { path: path.join(dir, 'webio.sqlite') },
+    export: { dir: path.join(dir, 'exports'), timezone: 'Europe/London' },
+    schedule: { poll: '*/10 * * * * *', export: '* * * * *' },
+    metrics: { port: metricsPort },
+  };
+  fs.writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  fs.chmodSync(configFile, 0o600);
+
+  let seq = 0;
+  const drop = () => {
+    const now = Date.now();
+    const files = generateSampleFiles({
+      files: 3,
+      nowMs: now,
+      days: 0.001,
+      seed: ++seq,
+      extras: false,
+      duplicateRate: 0,
+      firstId: 1_000_000 + seq * 100,
+    });
+    for (const f of files) {
+      const name = f.name.replace(/\.json$/, `-${now}-${seq}.json`);
+      fs.writeFileSync(path.join(hooks, name), f.content);
+    }
+  };
+  // A first batch with every case in it (late status, other events, a broken file).
+  for (const f of generateSampleFiles({ files: 60, nowMs: Date.now() - 120_000, days: 1, seed: 7 }))
+    fs.writeFileSync(path.join(hooks, f.name), f.content);
+  const timer = setInterval(drop, every * 1000);
+
+  const info = {
+    config: configFile,
+    sftp: `${server.host}:${server.port}`,
+    hostKey: server.fingerprint,
+    webhooks: hooks,
+    metrics: `http://127.0.0.1:${metricsPort}/metrics`,
+    run: `npx webio-reports run --config ${configFile}`,
+    pm2: `WEBIO_REPORTS_CONFIG=${configFile} npx pm2 start ecosystem.config.js`,
+  };
+  output.out(
+    opts.json
+      ? JSON.stringify(info)
+      : [
+          `demo --serve: embedded SFTP server on ${info.sftp}, host key ${info.hostKey}`,
+          `  new sample webhook files every ${every} s into ${hooks}`,
+          `  a ready config: ${configFile}`,
+          '',
+          'In another terminal, run the service on it:',
+          `  ${info.run}`,
+          'or under pm2:',
+          `  ${info.pm2}`,
+          `then watch it: npx webio-reports status --config ${configFile}; ${info.metrics}; /healthz`,
+          '',
+          'Ctrl-C stops the server.',
+        ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  clearInterval(timer);
+  await server.close();
+  if (!opts.json) output.out('demo --serve: stopped');
   return 0;
 }
 

@@ -18,6 +18,8 @@ export type SampleOptions = {
   extras?: boolean;
   /** JSON.stringify indentation (Webio pretty-prints). */
   indent?: number;
+  /** The first communicationActionId (and conversation number) to use, so batches never collide. */
+  firstId?: number;
 };
 
 function mulberry32(seed: number): () => number {
@@ -97,7 +99,7 @@ export function generateSampleFiles(opts: SampleOptions): SampleFile[] {
   const out: SampleFile[] = [];
   const sends: { id: string; conv: Conv; outcomes: string[] }[] = [];
   const history: SampleFile[] = [];
-  let nextId = 220_000;
+  let nextId = opts.firstId ?? 220_000;
   let clock = start;
   type Conv = {
     conversationId: string;
@@ -109,7 +111,7 @@ export function generateSampleFiles(opts: SampleOptions): SampleFile[] {
   const conversation = (): Conv => {
     if (!convs.length || rnd() < 0.1) {
       convs.push({
-        conversationId: String(97_000 + convs.length * 7),
+        conversationId: String((opts.firstId ?? 97_000) + convs.length * 7),
         outboundChannelAddress: `4477009${pad(int(0, 99999), 5)}`,
         inboundChannelAddress: pick(CHANNELS),
         customerUID: rnd() < 0.6 ? '' : `CUST-${int(100000, 999999)}`,
