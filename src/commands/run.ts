@@ -54,11 +54,15 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
 
   const state: ServiceState = { startedAt: Date.now() };
   const metrics = new ServiceMetrics();
-  const poll = () =>
+  // Set when a poll stopped at maxFilesPerPoll with ready files left: poll again at once.
+  let moreWaiting = false;
+  const pollOnce = () =>
     runner.tick('poll', async () => {
       const t0 = Date.now();
+      moreWaiting = false;
       try {
         const s = await ingestOnce(config, store, log, abort.signal);
+        moreWaiting = s.deferred > 0;
         if (s.stoppedEarly && s.stoppedEarly !== 'shutdown requested') {
           throw new AppError('INGEST_INCOMPLETE', `ingest stopped early: ${s.stoppedEarly}`);
         }
@@ -71,6 +75,16 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
         throw err;
       }
     });
+  /**
+   * One schedule tick: polls, and polls again right away while a backlog remains (after an
+   * outage, 100,000 files drain in one go instead of one maxFilesPerPoll slice per tick).
+   * Memory stays flat: each poll is a bounded slice.
+   */
+  const poll = async () => {
+    while ((await pollOnce()) === 'ran' && moreWaiting && !abort.signal.aborted) {
+      log.info({ job: 'poll' }, 'more files are ready: polling again now');
+    }
+  };
   const exportJob = async () => {
     state.exportDueSince ??= Date.now();
     await runner.tick('export', async () => {
@@ -183,6 +197,8 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
     'service started',
   );
   process.send?.('ready');
+  // The first poll does not wait for the first tick of the schedule.
+  void poll();
   const code = await done;
   await new Promise<void>((r) => log.flush(() => r()));
   return code;

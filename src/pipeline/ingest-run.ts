@@ -346,7 +346,7 @@ async function finishAll(
     try {
       if (quarantine || opts.afterIngest === 'move') {
         const dir = quarantine ? opts.errorDir : opts.processedDir;
-        const to = await renameUnique(source, from, dir, entry.name);
+        const to = await renameUnique(source, from, dir, entry.name, entry.size);
         record(fileId, 'moved', to, null);
         if (!quarantine) summary.finished.moved++;
       } else if (opts.afterIngest === 'delete') {
@@ -378,12 +378,18 @@ async function finishAll(
   store.recordFinishes(records, clock());
 }
 
-/** Renames into `dir`, choosing `name~1.ext`, `name~2.ext`, ... when the name is taken. */
+/**
+ * Renames into `dir`, choosing `name~1.ext`, `name~2.ext`, ... when the name is taken. When
+ * the taken name already holds the same bytes, the file is there already: a server that
+ * renames by link + unlink and died between the two leaves both names, and so does a
+ * byte-identical re-delivery. The leftover is removed instead of being kept twice.
+ */
 async function renameUnique(
   source: Source,
   from: string,
   dir: string,
   name: string,
+  size: number,
 ): Promise<string> {
   const ext = posix.extname(name);
   const stem = name.slice(0, name.length - ext.length);
@@ -394,7 +400,17 @@ async function renameUnique(
       return to;
     } catch (err) {
       if ((err as { status?: unknown }).status !== 'EEXIST') throw err;
+      if (n === 0 && (await sameBytes(source, from, to, size))) {
+        await source.remove(from);
+        return to;
+      }
     }
   }
   throw new SftpError('rename', `${from}: no free name in ${dir} after 1000 tries`);
+}
+
+async function sameBytes(source: Source, a: string, b: string, size: number): Promise<boolean> {
+  // One byte more than the file has: a longer target differs.
+  const [x, y] = await Promise.all([source.readHead(a, size + 1), source.readHead(b, size + 1)]);
+  return x.equals(y);
 }

@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSampleFiles } from '../../src/demo/sample-files.js';
-import { PROJECT_ROOT, listDir, setupConfig } from '../helpers/harness.js';
+import { CLI, PROJECT_ROOT, listDir, setupConfig } from '../helpers/harness.js';
 import { startSshd, type Sshd } from '../helpers/sshd.mjs';
 
 const FILES = 100_000;
@@ -63,5 +63,48 @@ describe('a backlog of 100,000 files', () => {
     expect(n('SELECT count(DISTINCT name) AS n FROM files')).toBe(FILES);
     expect(n(`SELECT count(*) AS n FROM files WHERE finish = 'moved'`)).toBe(FILES);
     db.close();
+  });
+
+  it('the service drains a 20,000-file backlog at once, without waiting for schedule ticks', async () => {
+    // The poll schedule fires once a year: every file must be taken by the poll at start
+    // and the polls that follow it immediately while files are left (default limit 5,000).
+    const t = setupConfig(sshd, {}, { schedule: { poll: '0 0 1 1 *', export: '0 0 1 1 *' } });
+    const files = generateSampleFiles({
+      files: 20_000,
+      nowMs: Date.UTC(2026, 0, 10),
+      days: 10,
+      seed: 5,
+      extras: false,
+      indent: 0,
+    });
+    const old = new Date(Date.UTC(2026, 0, 10));
+    for (const f of files) {
+      const p = path.join(t.remoteDir, f.name);
+      fs.writeFileSync(p, f.content);
+      fs.utimesSync(p, old, old);
+    }
+    const service = spawn(process.execPath, [CLI, 'run', '--config', t.configFile], {
+      cwd: PROJECT_ROOT,
+      stdio: 'ignore',
+    });
+    try {
+      const deadline = Date.now() + 240_000;
+      while (listDir(t.processedDir).length < files.length) {
+        if (Date.now() > deadline) throw new Error(`only ${listDir(t.processedDir).length} moved`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    } finally {
+      service.kill('SIGTERM');
+      await new Promise((r) => service.once('exit', r));
+    }
+    const db = new Database(t.config.database.path, { readonly: true });
+    const polls = db
+      .prepare(
+        `SELECT json_extract(summary, '$.fetched') AS fetched FROM runs WHERE kind = 'ingest' ORDER BY id`,
+      )
+      .all() as { fetched: number }[];
+    db.close();
+    // Four slices of 5,000 one after the other; no tick of the schedule came in between.
+    expect(polls.map((p) => p.fetched)).toEqual([5000, 5000, 5000, 5000]);
   });
 });

@@ -73,7 +73,11 @@ describe('the server goes away mid-batch', () => {
     const again = await runCli(['ingest', '--config', t.configFile, '--json']);
     expect(again.code).toBe(0);
     expect(listDir(t.remoteDir)).toEqual(['error', 'processed']);
-    expect(listDir(t.processedDir)).toHaveLength(files.length);
+    const processed = listDir(t.processedDir);
+    const names = new Set(files.map((f) => f.name));
+    // Named on failure: anything in processed/ that is not one of the files dropped.
+    expect(processed.filter((n) => !names.has(n))).toEqual([]);
+    expect(processed).toHaveLength(files.length);
     const final = dumpStore(t.config.database.path);
     expect(
       (final.sends as unknown[]).length +

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -15,6 +16,23 @@ afterAll(() => sshd?.stop());
 const CRASH = path.join(PROJECT_ROOT, 'test', 'helpers', 'crash-ingest.mjs');
 
 describe('a crash between commit and move', () => {
+  it('mid-rename on a server that renames by link + unlink: the leftover is removed, not kept twice', async () => {
+    const t = setupConfig(sshd);
+    dropFile(t.remoteDir, 'send.json', json(messageSend));
+    const crashed = spawnSync(process.execPath, [CRASH, t.configFile, 'after-commit'], {
+      encoding: 'utf8',
+    });
+    expect(crashed.signal).toBe('SIGKILL');
+    // What OpenSSH's rename (link, then unlink) leaves when the server dies between the two.
+    fs.linkSync(path.join(t.remoteDir, 'send.json'), path.join(t.processedDir, 'send.json'));
+
+    const r = await runCli(['ingest', '--config', t.configFile, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).alreadyProcessed).toBe(1);
+    expect(listDir(t.remoteDir)).toEqual(['error', 'processed']);
+    expect(listDir(t.processedDir)).toEqual(['send.json']);
+  });
+
   it('is harmless: the next run recognises the files, just moves them, and stores nothing twice', async () => {
     const t = setupConfig(sshd);
     dropFile(t.remoteDir, 'send.json', json(messageSend));

@@ -244,6 +244,9 @@ describe('ingest against a real OpenSSH server', () => {
     fs.writeFileSync(path.join(t.processedDir, 'send.json'), 'older file');
     fs.writeFileSync(path.join(t.processedDir, 'send~1.json'), 'older file 2');
     fs.writeFileSync(path.join(t.errorDir, 'bad.json'), 'older bad');
+    // A byte-identical copy under a name taken is not kept twice.
+    fs.writeFileSync(path.join(t.errorDir, 'same.json'), 'not json');
+    dropFile(t.remoteDir, 'same.json', 'not json', 600);
     dropFile(t.remoteDir, 'send.json', json(messageSend));
     dropFile(t.remoteDir, 'bad.json', 'garbage', 600);
     expect((await runCli(['ingest', '--config', t.configFile])).code).toBe(0);
@@ -252,7 +255,8 @@ describe('ingest against a real OpenSSH server', () => {
     expect(fs.readFileSync(path.join(t.processedDir, 'send~2.json'), 'utf8')).toBe(
       json(messageSend),
     );
-    expect(listDir(t.errorDir)).toEqual(['bad.json', 'bad~1.json']);
+    expect(listDir(t.errorDir)).toEqual(['bad.json', 'bad~1.json', 'same.json']);
+    expect(listDir(t.remoteDir)).toEqual(['error', 'processed']);
     expect(fs.readFileSync(path.join(t.errorDir, 'bad~1.json'), 'utf8')).toBe('garbage');
   });
 
