@@ -2,16 +2,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateSampleFiles } from '../../src/demo/sample-files.js';
 import { CLI, PROJECT_ROOT, dropFile, listDir, runCli, setupConfig } from '../helpers/harness.js';
-import { startSshd, type Sshd } from '../helpers/sshd.mjs';
+import { useSshd } from '../helpers/use-sshd.js';
 
-let sshd: Sshd;
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(() => sshd?.stop());
+const sshd = useSshd();
 
 const counts = (file: string) => {
   const db = new Database(file, { readonly: true });

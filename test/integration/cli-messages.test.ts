@@ -5,20 +5,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, messageSend } from '../fixtures/webio.js';
 import { dropFile, runCli, setupConfig, tempDir } from '../helpers/harness.js';
-import { startSshd, type Sshd } from '../helpers/sshd.mjs';
+import { useSshd } from '../helpers/use-sshd.js';
 
-let sshd: Sshd;
+const sshd = useSshd();
 let notSsh: net.Server;
 let notSshPort: number;
 beforeAll(async () => {
-  sshd = await startSshd();
   // A port that answers like a web server, not SSH.
   notSsh = net.createServer((sock) => sock.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
   await new Promise<void>((r) => notSsh.listen(0, '127.0.0.1', () => r()));
   notSshPort = (notSsh.address() as net.AddressInfo).port;
 });
 afterAll(() => {
-  sshd?.stop();
   notSsh?.close();
 });
 

@@ -1,16 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { json } from '../fixtures/webio.js';
 import { dropFile, runCli, setupConfig } from '../helpers/harness.js';
-import { startSshd, type Sshd } from '../helpers/sshd.mjs';
+import { useSshd } from '../helpers/use-sshd.js';
 
-let sshd: Sshd;
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(() => sshd?.stop());
+const sshd = useSshd();
 
 const X = '447700900123'; // the customer who asks to be erased
 const Y = '447700900999'; // another customer, who must be untouched

@@ -2,18 +2,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateSampleFiles } from '../../src/demo/sample-files.js';
 import { CLI, PROJECT_ROOT, listDir, setupConfig } from '../helpers/harness.js';
-import { startSshd, type Sshd } from '../helpers/sshd.mjs';
+import { useSshd } from '../helpers/use-sshd.js';
 
 const FILES = 100_000;
 const PER_POLL = 20_000;
-let sshd: Sshd;
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(() => sshd?.stop());
+const sshd = useSshd();
 
 describe('a backlog of 100,000 files', () => {
   it('drains in bounded polls with flat memory, taking every file exactly once', () => {

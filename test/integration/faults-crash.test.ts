@@ -1,20 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateSampleFiles } from '../../src/demo/sample-files.js';
 import { dumpStore } from '../helpers/dump.js';
 import { PROJECT_ROOT, dropFile, listDir, runCli, setupConfig } from '../helpers/harness.js';
-import { startSshd, type Sshd } from '../helpers/sshd.mjs';
+import { useSshd } from '../helpers/use-sshd.js';
 import { StoreLock } from '../../src/io/lock.js';
 
 const CRASH = path.join(PROJECT_ROOT, 'test', 'helpers', 'crash-ingest.mjs');
 const files = generateSampleFiles({ files: 300, nowMs: Date.UTC(2026, 0, 10), days: 3, seed: 11 });
 
-let sshd: Sshd;
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(() => sshd?.stop());
+const sshd = useSshd();
 
 function seed(dir: string): void {
   for (const f of files) dropFile(dir, f.name, f.content, 3600 + (files.length - files.indexOf(f)));

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { generateSampleFiles } from '../../src/demo/sample-files.js';
 import { json, messageSend } from '../fixtures/webio.js';
 import {
@@ -13,15 +13,11 @@ import {
   setupConfig,
   tempDir,
 } from '../helpers/harness.js';
-import { startSshd, type Sshd } from '../helpers/sshd.mjs';
+import { useSshd } from '../helpers/use-sshd.js';
 
-let sshd: Sshd;
+const sshd = useSshd();
 const mounts: string[] = [];
-beforeAll(async () => {
-  sshd = await startSshd();
-});
 afterAll(() => {
-  sshd?.stop();
   for (const m of mounts) execFileSync('umount', ['-l', m]);
 });
 

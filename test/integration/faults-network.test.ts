@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateSampleFiles } from '../../src/demo/sample-files.js';
 import { startEmbeddedSftpServer } from '../../src/demo/embedded-sftp-server.js';
 import { dumpStore } from '../helpers/dump.js';
@@ -15,13 +15,9 @@ import {
   setupConfig,
   tempDir,
 } from '../helpers/harness.js';
-import { startSshd, type Sshd } from '../helpers/sshd.mjs';
+import { useSshd } from '../helpers/use-sshd.js';
 
-let sshd: Sshd;
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(() => sshd?.stop());
+const sshd = useSshd();
 
 describe('the server goes away mid-batch', () => {
   it('leaves no partial rows, exits with the cause, and the next poll resumes', async () => {

@@ -1,19 +1,15 @@
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inboundMessage, json, messageSend, messageStatusUpdate } from '../fixtures/webio.js';
 import { dumpStore } from '../helpers/dump.js';
 import { dropFile, listDir, runCli, setupConfig } from '../helpers/harness.js';
-import { passwordUser, startSshd, type Sshd } from '../helpers/sshd.mjs';
+import { passwordUser } from '../helpers/sshd.mjs';
+import { useSshd } from '../helpers/use-sshd.js';
 
 // The server refuses operations for real: the tests log in as an unprivileged local user and
 // make folders that user may not write to.
-let sshd: Sshd;
-let user: { name: string; password: string };
-beforeAll(async () => {
-  user = passwordUser();
-  sshd = await startSshd({ passwordUser: user.name });
-});
-afterAll(() => sshd?.stop());
+const user = passwordUser();
+const sshd = useSshd({ passwordUser: user.name });
 
 function setup(sftp: Record<string, unknown> = {}) {
   const t = setupConfig(sshd, { username: user.name, privateKeyPath: undefined, ...sftp });

@@ -2,16 +2,12 @@ import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inboundMessage, json, messageSend, messageStatusUpdate } from '../fixtures/webio.js';
 import { PROJECT_ROOT, dropFile, listDir, runCli, setupConfig } from '../helpers/harness.js';
-import { startSshd, type Sshd } from '../helpers/sshd.mjs';
+import { useSshd } from '../helpers/use-sshd.js';
 
-let sshd: Sshd;
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(() => sshd?.stop());
+const sshd = useSshd();
 
 const CRASH = path.join(PROJECT_ROOT, 'test', 'helpers', 'crash-ingest.mjs');
 

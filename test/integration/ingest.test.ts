@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   inboundMessage,
   json,
@@ -10,13 +10,10 @@ import {
   payment,
 } from '../fixtures/webio.js';
 import { dropFile, listDir, runCli, setupConfig } from '../helpers/harness.js';
-import { keygen, passwordUser, startSshd, type Sshd } from '../helpers/sshd.mjs';
+import { keygen, passwordUser, startSshd } from '../helpers/sshd.mjs';
+import { useSshd } from '../helpers/use-sshd.js';
 
-let sshd: Sshd;
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(() => sshd?.stop());
+const sshd = useSshd();
 
 function db(file: string): Database.Database {
   return new Database(file, { readonly: true });

@@ -1,17 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addDays, dayInZone } from '../../src/core/days.js';
 import { json, messageSend } from '../fixtures/webio.js';
 import { dropFile, listDir, runCli, setupConfig } from '../helpers/harness.js';
-import { startSshd, type Sshd } from '../helpers/sshd.mjs';
+import { useSshd } from '../helpers/use-sshd.js';
 
-let sshd: Sshd;
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(() => sshd?.stop());
+const sshd = useSshd();
 
 const DAY = 86_400_000;
 const webioDate = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');

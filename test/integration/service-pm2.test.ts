@@ -12,11 +12,11 @@ import {
   setupConfig,
   tempDir,
 } from '../helpers/harness.js';
-import { startSshd, type Sshd } from '../helpers/sshd.mjs';
+import { useSshd } from '../helpers/use-sshd.js';
 import { StoreLock } from '../../src/io/lock.js';
 
 const PM2 = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'pm2');
-let sshd: Sshd;
+const sshd = useSshd();
 let pm2Home: string;
 
 function pm2(args: string[], env: NodeJS.ProcessEnv = {}): string {
@@ -42,8 +42,7 @@ async function until<T>(
   }
 }
 
-beforeAll(async () => {
-  sshd = await startSshd();
+beforeAll(() => {
   pm2Home = tempDir('webio-pm2-');
 });
 afterAll(() => {
@@ -52,7 +51,6 @@ afterAll(() => {
   } catch {
     // the daemon may not have started
   }
-  sshd?.stop();
 });
 
 describe('the service under pm2', () => {
