@@ -99,6 +99,9 @@ export class SftpOpError extends SftpError {
 }
 
 /** One SSH connection with many SFTP requests in flight; the real `Source`. */
+/** READDIR requests kept in flight while listing a folder. */
+const READDIR_IN_FLIGHT = 8;
+
 export class SftpSource implements Source {
   private constructor(
     private readonly client: SftpClient,
@@ -242,9 +245,34 @@ export class SftpSource implements Source {
   }
 
   async list(dir: string): Promise<RemoteEntry[]> {
-    const items = await this.op<{ filename: string; attrs: Stats }[]>('list', dir, (done) =>
-      this.sftp.readdir(dir, (err, list) => done(err, list)),
+    const handle = await this.op<Buffer>('list', dir, (done) =>
+      this.sftp.opendir(dir, (err, h) => done(err, h)),
     );
+    const items: { filename: string; attrs: Stats }[] = [];
+    try {
+      // Several READDIR requests in flight on one handle: the server answers them in order,
+      // each with the next chunk (about 100 names from OpenSSH), so a long folder costs a
+      // few round trips instead of one per chunk. After end of file, the rest answer EOF.
+      let eof = false;
+      const next = async (): Promise<void> => {
+        while (!eof) {
+          const list = await this.op<{ filename: string; attrs: Stats }[] | undefined>(
+            'list',
+            dir,
+            (done) =>
+              this.sftp.readdir(handle, (err, l) => {
+                if (err && (err as { code?: unknown }).code === 1) done(undefined, undefined);
+                else done(err, l);
+              }),
+          );
+          if (!list) eof = true;
+          else for (const it of list) items.push(it);
+        }
+      };
+      await Promise.all(Array.from({ length: READDIR_IN_FLIGHT }, next));
+    } finally {
+      this.closeQuietly(handle);
+    }
     return items.map((it) => ({
       name: it.filename,
       size: it.attrs.size,
@@ -287,9 +315,20 @@ export class SftpSource implements Source {
       }
       return got === size ? buf : buf.subarray(0, got);
     } finally {
-      await this.op<void>('close', path, (done) =>
-        this.sftp.close(handle, (err) => done(err)),
-      ).catch(() => undefined);
+      this.closeQuietly(handle);
+    }
+  }
+
+  /**
+   * Closes a handle without waiting for the answer: nothing depends on it (a failed close of
+   * a read-only handle loses nothing), and waiting would cost a round trip per file.
+   */
+  private closeQuietly(handle: Buffer): void {
+    if (this.broken) return;
+    try {
+      this.sftp.close(handle, () => undefined);
+    } catch {
+      // the channel is closing; the server frees its handles with it
     }
   }
 
