@@ -1,3 +1,4 @@
+import { describeJsonSyntaxError } from '../core/json-syntax.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,12 +34,14 @@ export function readConfigFile(file: string): unknown {
       { cause: err },
     );
   }
+  const json = text.replace(/^\uFEFF/, '');
   try {
-    return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
-  } catch (err) {
-    throw new ConfigError(`config file ${file} is not valid JSON: ${(err as Error).message}`, {
-      cause: err,
-    });
+    return JSON.parse(json) as unknown;
+  } catch {
+    // Position and kind only: the file may hold a password.
+    throw new ConfigError(
+      `config file ${file} is not valid JSON: ${describeJsonSyntaxError(json)}`,
+    );
   }
 }
 

@@ -25,9 +25,13 @@ const idLike = z.union([z.string(), z.number()]).transform((v, ctx) => {
 const requiredId = idLike.pipe(
   z.string().refine((s) => s.trim() !== '', { message: 'must not be empty' }),
 );
-/** Optional text fields: absent or null become "". */
+/**
+ * Optional text fields: absent or null become "". (`.optional()` is what makes the key
+ * optional in an object; a union member `z.undefined()` does not.)
+ */
 const optionalText = z
-  .union([z.string(), z.number().transform(String), z.null(), z.undefined()])
+  .union([z.string(), z.number().transform(String), z.null()])
+  .optional()
   .transform((v) => v ?? '');
 const dateCreated = z.string().refine((s) => parseWebioDate(s, 'UTC') !== undefined, {
   message: 'must be a date like "2021-01-28 12:22:15.397"',

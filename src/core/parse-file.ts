@@ -1,6 +1,7 @@
 import { canonicalJson, TooDeepError } from './canonical-json.js';
 import { eventSchemas, isMessageType, type ParsedEvent, type ParsedMessage } from './events.js';
 import { parseWebioDate } from './days.js';
+import { describeJsonSyntaxError } from './json-syntax.js';
 
 /** Why a file was refused. `retryable` reasons may just mean the upload is not finished. */
 export type RejectReason =
@@ -24,7 +25,11 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
  * without BOM. A file is accepted whole or refused whole, with the reason and the place
  * (event index or line) of every problem.
  */
-export function parseWebhookFile(bytes: Uint8Array, sourceTimeZone: string): ParsedFile {
+export function parseWebhookFile(
+  bytes: Uint8Array,
+  sourceTimeZone: string,
+  nowMs: number,
+): ParsedFile {
   let text: string;
   try {
     text = decoder.decode(bytes);
@@ -58,7 +63,7 @@ export function parseWebhookFile(bytes: Uint8Array, sourceTimeZone: string): Par
       : values.items.length > 1
         ? `event ${i}`
         : 'event';
-    const result = toEvent(item, sourceTimeZone);
+    const result = toEvent(item, sourceTimeZone, nowMs);
     if ('problem' in result)
       problems.push({ reason: result.reason, text: `${where}: ${result.problem}` });
     else events.push(result);
@@ -86,7 +91,8 @@ function parseJsonValues(text: string): JsonValues {
     whole = JSON.parse(text);
     return { ok: true, items: Array.isArray(whole) ? whole : [whole] };
   } catch (err) {
-    wholeError = err instanceof RangeError ? 'nested too deeply to read' : (err as Error).message;
+    wholeError =
+      err instanceof RangeError ? 'nested too deeply to read' : describeJsonSyntaxError(text);
   }
   // NDJSON: one JSON value per non-empty line.
   const lines = text.split(/\r?\n/);
@@ -103,7 +109,7 @@ function parseJsonValues(text: string): JsonValues {
     } catch (err) {
       if (nonEmpty > 1 || i > 0) {
         const why =
-          err instanceof RangeError ? 'nested too deeply to read' : (err as Error).message;
+          err instanceof RangeError ? 'nested too deeply to read' : describeJsonSyntaxError(line);
         return {
           ok: false,
           reason: 'not-json',
@@ -120,7 +126,19 @@ function parseJsonValues(text: string): JsonValues {
 
 type EventResult = ParsedEvent | { problem: string; reason: RejectReason };
 
-function toEvent(item: unknown, sourceTimeZone: string): EventResult {
+/** The earliest dateCreated accepted: Webio's events are all later than this. */
+export const EARLIEST_EVENT_MS = Date.UTC(2000, 0, 1);
+/** How far past the time of ingest a dateCreated may be (clock skew, time zone mistakes). */
+export const MAX_FUTURE_MS = 7 * 86_400_000;
+
+/** Why a dateCreated read as `ms` cannot be right, or undefined when it can. */
+function implausibleDate(ms: number, nowMs: number): string | undefined {
+  if (ms < EARLIEST_EVENT_MS) return 'dateCreated is before 2000-01-01';
+  if (ms > nowMs + MAX_FUTURE_MS) return 'dateCreated is more than 7 days after the time of ingest';
+  return undefined;
+}
+
+function toEvent(item: unknown, sourceTimeZone: string, nowMs: number): EventResult {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
     return { problem: `not a JSON object (${describeValue(item)})`, reason: 'not-an-event' };
   }
@@ -141,7 +159,11 @@ function toEvent(item: unknown, sourceTimeZone: string): EventResult {
       typeof obj.dateCreated === 'string'
         ? parseWebioDate(obj.dateCreated, sourceTimeZone)
         : undefined;
-    return dateMs === undefined ? { type, payload } : { type, payload, dateMs };
+    if (dateMs === undefined) return { type, payload };
+    const wrong = implausibleDate(dateMs, nowMs);
+    return wrong
+      ? { problem: `${type} ${wrong}`, reason: 'invalid-event' }
+      : { type, payload, dateMs };
   }
 
   if (
@@ -165,6 +187,8 @@ function toEvent(item: unknown, sourceTimeZone: string): EventResult {
   const dateMs = parseWebioDate(v.dateCreated, sourceTimeZone);
   if (dateMs === undefined)
     return { problem: `${type} dateCreated: unreadable`, reason: 'invalid-event' };
+  const wrong = implausibleDate(dateMs, nowMs);
+  if (wrong) return { problem: `${type} ${wrong}`, reason: 'invalid-event' };
   const message: ParsedMessage = {
     type,
     communicationActionId: v.communicationActionId,

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { stringify } from 'csv-stringify';
 import { escapeFormula } from '../core/csv-rows.js';
-import { addDays, dayInZone, dayRange } from '../core/days.js';
+import { addDays, dayInZone, dayRange, isValidDay } from '../core/days.js';
 import { classOf, foldOptOut, type StatusClass, type StatusClasses } from '../core/outcomes.js';
 import { describeError } from '../errors.js';
 import {
@@ -84,6 +84,11 @@ export type ExportSummary = {
   manifest: string;
   seconds: number;
 };
+
+/** A day an export can write: YYYY-MM-DD, a real date, from 2000 on. */
+export function isReportableDay(day: string): boolean {
+  return isValidDay(day) && day >= '2000-01-01';
+}
 
 /** The default set: every day changed since its last export, plus yesterday, oldest first. */
 export function defaultExportDays(
@@ -204,6 +209,15 @@ export async function runExport(
   };
   const horizon = store.storeHorizon();
   for (const day of days) {
+    // A changed day that is no calendar day in range (a store from before dates were bounded
+    // at ingest) can never be written: report it once and drop it, never fail every export.
+    if (!isReportableDay(day)) {
+      const error = `"${day}" is not a calendar day from 2000-01-01 to 9999-12-31; dropped from the changed days`;
+      summary.failures.push({ path: day, error });
+      log.error({ day, err: error }, 'day not exported');
+      store.clearDirty(day, started);
+      continue;
+    }
     // Its events are gone from the store: writing it again would empty files that were right.
     if (horizon !== undefined && dayRange(day, opts.timeZone).startMs < horizon) {
       summary.skipped.push(day);

@@ -306,7 +306,7 @@ async function prepareFile(
   const seen = mayBeLeftover ? store.findUnfinishedFile(remotePath, file.contentHash) : undefined;
   if (seen) return { kind: 'finish-only', entry, known: seen };
 
-  const parsed = parseWebhookFile(bytes, opts.sourceTimeZone);
+  const parsed = parseWebhookFile(bytes, opts.sourceTimeZone, clock());
   if (parsed.ok)
     return { kind: 'commit', entry, item: { kind: 'ingest', file, events: parsed.events } };
   const ageMs = clock() - entry.mtimeMs;

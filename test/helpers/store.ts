@@ -26,7 +26,7 @@ export function ingestEvents(
   nowMs = Date.now(),
 ) {
   const bytes = new TextEncoder().encode(JSON.stringify(events));
-  const parsed = parseWebhookFile(bytes, sourceTimeZone);
+  const parsed = parseWebhookFile(bytes, sourceTimeZone, nowMs);
   if (!parsed.ok) throw new Error(`fixture does not parse: ${parsed.detail}`);
   seq++;
   const [commit] = store.commitBatch(

@@ -327,6 +327,27 @@ describe('daily CSV export', () => {
     expect(records(file).map((r) => r.body)).toEqual(['first', 'second']);
   });
 
+  it('reports a changed day no export can write, drops it, and writes the other days', async () => {
+    const { store, dir } = freshStore();
+    const out = path.join(dir, 'exports');
+    ingestEvents(store, [send('1', '2021-07-02 09:00:00.000', 'kept')]);
+    // What a store from before dates were bounded at ingest could hold: "9999-12-31
+    // 23:59:59-23:59" is 10000-01-01 in UTC, and its day was written "+010000-01-01".
+    store.markDirty('+010000-01-01', Date.now());
+    store.markDirty('1970-01-01', Date.now());
+    const deps = { store, writeFile: writeFileAtomic, clock: Date.now, log: quiet };
+    const s = await runExport(deps, options(out), store.dirtyDays());
+    expect(s.failures.map((f) => f.path)).toEqual(['+010000-01-01', '1970-01-01']);
+    expect(s.failures[0]?.error).toContain('not a calendar day');
+    expect(records(path.join(out, 'sends', 'sends-2021-07-02.csv')).map((r) => r.body)).toEqual([
+      'kept',
+    ]);
+    expect(store.dirtyDays()).toEqual([]);
+    // and the next export is clean
+    const again = await runExport(deps, options(out), defaultExportDays(store, Date.now(), 'UTC'));
+    expect(again.failures).toEqual([]);
+  });
+
   it('writes a UTF-8 BOM when asked', async () => {
     const { store, dir } = freshStore();
     const out = path.join(dir, 'exports');

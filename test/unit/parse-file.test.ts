@@ -3,8 +3,10 @@ import { parseWebhookFile } from '../../src/core/parse-file.js';
 import { inboundMessage, messageSend, messageStatusUpdate, payment } from '../fixtures/webio.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-const parse = (s: string | Uint8Array, tz = 'UTC') =>
-  parseWebhookFile(typeof s === 'string' ? enc(s) : s, tz);
+/** The time of ingest in these tests. */
+const NOW = Date.UTC(2026, 10, 30, 12);
+const parse = (s: string | Uint8Array, tz = 'UTC', nowMs = NOW) =>
+  parseWebhookFile(typeof s === 'string' ? enc(s) : s, tz, nowMs);
 
 describe('parseWebhookFile', () => {
   it('reads one object, an array, and NDJSON alike', () => {
@@ -38,6 +40,52 @@ describe('parseWebhookFile', () => {
       conversationId: '97226',
       statusCode: '2',
     });
+  });
+
+  // Each optional field of each message type, absent and null: the event is kept and the
+  // field reads "" (it used to be quarantined when absent: a union with undefined does not
+  // make an object key optional).
+  const optionalFields: [string, string, Record<string, unknown>][] = [
+    ...['conversationId', 'outboundChannelAddress', 'inboundChannelAddress', 'customerUID'].flatMap(
+      (f): [string, string, Record<string, unknown>][] => [
+        ['messageSend', f, messageSend],
+        ['inboundMessage', f, inboundMessage],
+        ['messageStatusUpdate', f, messageStatusUpdate],
+      ],
+    ),
+    ['messageSend', 'body', messageSend],
+    ['inboundMessage', 'body', inboundMessage],
+    ['messageSend', 'statusCode', messageSend],
+  ];
+  it.each(optionalFields)('%s without %s is kept, the field empty', (_type, field, event) => {
+    const absent = Object.fromEntries(Object.entries(event).filter(([k]) => k !== field));
+    for (const variant of [absent, { ...event, [field]: null }]) {
+      const r = parse(JSON.stringify(variant));
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+      const message = r.ok ? r.events[0]?.message : undefined;
+      expect(message?.[field as keyof typeof message]).toBe('');
+      expect(message?.communicationActionId).toBe(String(event.communicationActionId));
+    }
+  });
+
+  it('refuses a dateCreated before 2000 or more than 7 days after the time of ingest', () => {
+    // 7 days after NOW (2026-11-30 12:00 UTC) is 2026-12-07 12:00: the last accepted instant.
+    const at = (dateCreated: string, type: object = messageSend) =>
+      parse(JSON.stringify({ ...type, dateCreated }));
+    expect(at('2026-12-07 12:00:00.000').ok).toBe(true);
+    expect(at('2000-01-01 00:00:00.000').ok).toBe(true);
+    for (const [date, why] of [
+      ['2026-12-07 12:00:00.001', 'more than 7 days after'],
+      ['9999-12-31 23:59:59-23:59', 'more than 7 days after'],
+      ['1999-12-31 23:59:59.999', 'before 2000-01-01'],
+      ['0001-01-01 00:00:00', 'before 2000-01-01'],
+    ] as const) {
+      for (const type of [messageSend, inboundMessage, messageStatusUpdate, payment]) {
+        const r = at(date, type);
+        expect(r, `${date} in ${type.type}`).toMatchObject({ ok: false, reason: 'invalid-event' });
+        expect(!r.ok && r.detail).toContain(why);
+      }
+    }
   });
 
   it('refuses ids too large to keep exactly', () => {

@@ -197,6 +197,16 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX raw_events_by_date ON raw_events (coalesce(date_ms, received_at));
     `,
   },
+  {
+    version: 4,
+    name: 'drop changed days no export can write',
+    sql: `
+      -- Before dates were bounded at ingest, a dateCreated like "9999-12-31 23:59:59-23:59"
+      -- marked day "+010000-01-01" as changed, and every export failed on it from then on.
+      DELETE FROM dirty_days
+      WHERE day NOT GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' OR day < '2000-01-01';
+    `,
+  },
 ];
 
 function otherEventDateMs(payload: string, tz: string): number | undefined {

@@ -1,0 +1,106 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { inboundMessage, json, messageSend, messageStatusUpdate } from '../fixtures/webio.js';
+import { dropFile, listDir, runCli, setupConfig } from '../helpers/harness.js';
+import { useSshd } from '../helpers/use-sshd.js';
+
+const sshd = useSshd();
+
+const PHONE = '353861234567';
+const SENTENCE = 'please ring Aoife after six';
+
+describe('poison input against a real OpenSSH server', () => {
+  it('keeps message text out of logs, status, doctor and quarantine records', async () => {
+    const t = setupConfig(sshd);
+    const words = `call me on ${PHONE}, ${SENTENCE}`;
+    const old = 600; // past parseGraceSeconds (300), so unreadable files are quarantined now
+    // Malformed: not JSON, broken JSON, a broken NDJSON line, a bare value.
+    dropFile(t.remoteDir, 'text.json', words, old);
+    dropFile(t.remoteDir, 'broken.json', `{"type": "inboundMessage", "body": "${words}"`, old);
+    dropFile(t.remoteDir, 'ndjson.json', `${JSON.stringify(inboundMessage)}\n${words}\n`, old);
+    dropFile(t.remoteDir, 'bare.json', JSON.stringify(words), old);
+    // Valid JSON, invalid events: wrong types and impossible dates around the same text.
+    dropFile(
+      t.remoteDir,
+      'invalid.json',
+      json([
+        { ...messageSend, communicationActionId: { note: words }, body: words },
+        { ...inboundMessage, dateCreated: words, body: words },
+        { ...messageStatusUpdate, statusCode: [PHONE], outboundChannelAddress: PHONE },
+        { ...inboundMessage, dateCreated: '9999-12-31 23:59:59-23:59', body: words },
+        { ...messageSend, outboundChannelAddress: { PHONE }, body: words },
+      ]),
+    );
+
+    const ingest = await runCli(['ingest', '--config', t.configFile]);
+    const ingestJson = await runCli(['ingest', '--config', t.configFile, '--json']);
+    const status = await runCli(['status', '--config', t.configFile]);
+    const statusJson = await runCli(['status', '--config', t.configFile, '--json']);
+    const doctor = await runCli(['doctor', '--config', t.configFile, '--json']);
+    expect(listDir(t.errorDir)).toEqual([
+      'bare.json',
+      'broken.json',
+      'invalid.json',
+      'ndjson.json',
+      'text.json',
+    ]);
+    expect(status.stdout).toContain('quarantine');
+
+    const d = new Database(t.config.database.path, { readonly: true });
+    const records = d.prepare('SELECT name, reason, detail FROM quarantine').all();
+    d.close();
+    expect(records).toHaveLength(5);
+    const seen = [ingest, ingestJson, status, statusJson, doctor]
+      .flatMap((r) => [r.stdout, r.stderr])
+      .concat(JSON.stringify(records));
+    for (const text of seen) {
+      for (const secret of [PHONE, 'Aoife', 'ring Aoife', 'call me'])
+        expect(text).not.toContain(secret);
+    }
+    // What the operator does learn: where and what kind.
+    const byName = Object.fromEntries(
+      (records as { name: string; detail: string }[]).map((r) => [path.basename(r.name), r.detail]),
+    );
+    expect(byName['broken.json']).toMatch(/'}' expected at line 1, column \d+/);
+    expect(byName['ndjson.json']).toMatch(
+      /line 2 is not JSON: unexpected character at line 1, column 1/,
+    );
+    expect(byName['invalid.json']).toContain(
+      'event 3: inboundMessage dateCreated is more than 7 days',
+    );
+  });
+
+  it('keeps events whose optional fields are absent, and quarantines impossible dates', async () => {
+    const t = setupConfig(sshd);
+    const without = (event: Record<string, unknown>, ...keys: string[]) =>
+      Object.fromEntries(Object.entries(event).filter(([k]) => !keys.includes(k)));
+    const noConversation = without(inboundMessage, 'conversationId');
+    const bare = without(messageSend, 'body', 'statusCode');
+    dropFile(t.remoteDir, 'inbound.json', json(noConversation));
+    dropFile(t.remoteDir, 'send.json', json({ ...bare, customerUID: null }));
+    dropFile(
+      t.remoteDir,
+      'old.json',
+      json({ ...messageStatusUpdate, dateCreated: '1999-12-31 23:59:59' }),
+    );
+
+    const r = await runCli(['ingest', '--config', t.configFile, '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.newEvents).toEqual({ messageSend: 1, inboundMessage: 1, messageStatusUpdate: 0 });
+    expect(s.quarantined.map((q: { file: string }) => path.basename(q.file))).toEqual(['old.json']);
+
+    const d = new Database(t.config.database.path, { readonly: true });
+    expect(d.prepare('SELECT conversation_id FROM inbound').all()).toEqual([
+      { conversation_id: '' },
+    ]);
+    expect(d.prepare('SELECT body, status_code, customer_uid FROM sends').all()).toEqual([
+      { body: '', status_code: '', customer_uid: '' },
+    ]);
+    d.close();
+
+    const exp = await runCli(['export', '--config', t.configFile, '--json']);
+    expect(exp.code).toBe(0);
+  });
+});
