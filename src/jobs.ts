@@ -11,6 +11,7 @@ import {
   runExport,
   writeManifest,
   type ExportSummary,
+  type WriteFile,
 } from './pipeline/export-run.js';
 import { runIngest, type IngestSummary } from './pipeline/ingest-run.js';
 import { runPurge, type PurgeSummary } from './pipeline/purge-run.js';
@@ -84,6 +85,12 @@ export async function ingestOnce(
   }
 }
 
+/** Writes export files with the configured modes. */
+function exportWriter(config: Config): WriteFile {
+  const modes = { fileMode: config.export.fileMode, dirMode: config.export.dirMode };
+  return (target, chunks, options) => writeFileAtomic(target, chunks, { ...options, ...modes });
+}
+
 /** Exports the given days (default: changed days plus yesterday), recorded in the run history. */
 export async function exportOnce(
   config: Config,
@@ -96,7 +103,7 @@ export async function exportOnce(
   try {
     const chosen = days ?? defaultExportDays(store, Date.now(), config.export.timezone);
     const summary = await runExport(
-      { store, writeFile: writeFileAtomic, clock: Date.now, log: runLog },
+      { store, writeFile: exportWriter(config), clock: Date.now, log: runLog },
       {
         dir: config.export.dir,
         bom: config.export.bom,
@@ -165,7 +172,7 @@ export async function purgeOnce(
   );
   if (summary.exports.length && !dryRun) {
     try {
-      await writeManifest(store, writeFileAtomic, {
+      await writeManifest(store, exportWriter(config), {
         dir: config.export.dir,
         timeZone: config.export.timezone,
       });

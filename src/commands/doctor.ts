@@ -3,7 +3,11 @@ import path from 'node:path';
 import { compilePattern, isHiddenOrPartial } from '../core/select-files.js';
 import { redactConfig } from '../config/load.js';
 import { describeError, HostKeyMismatchError } from '../errors.js';
+import type { Config } from '../config/schema.js';
+import { makeDirs } from '../io/csv-writer.js';
+import { listExportFiles } from '../io/export-files.js';
 import { SftpSource } from '../io/sftp-source.js';
+import { REPORTS } from '../reports/index.js';
 import { commandContext, type CommonOptions, type Output } from './context.js';
 
 type Check = { name: string; ok: boolean; detail: string };
@@ -96,19 +100,79 @@ export async function doctorCommand(opts: CommonOptions, output: Output): Promis
     }
   }
 
-  for (const [name, dir] of [
-    ['database folder', path.dirname(path.resolve(config.database.path))],
-    ['export folder', path.resolve(config.export.dir)],
+  for (const [name, dir, mode] of [
+    ['database folder', path.dirname(path.resolve(config.database.path)), config.export.dirMode],
+    ['export folder', path.resolve(config.export.dir), config.export.dirMode],
   ] as const) {
     try {
-      fs.mkdirSync(dir, { recursive: true });
+      await makeDirs(dir, mode);
       fs.accessSync(dir, fs.constants.W_OK);
       add(name, true, `${dir} is writable`);
     } catch (err) {
       add(name, false, `${dir}: ${describeError(err)}`);
     }
   }
+  for (const finding of looseModes(config)) add('file modes', false, finding);
+  if (!checks.some((c) => c.name === 'file modes'))
+    add(
+      'file modes',
+      true,
+      `store files 0600, export folders ${octal(config.export.dirMode)} and files ${octal(config.export.fileMode)} or tighter`,
+    );
   const ok = checks.every((c) => c.ok);
   if (opts.json) output.out(JSON.stringify({ ok, checks, config: redactConfig(config) }, null, 2));
   return ok ? 0 : 1;
+}
+
+const octal = (mode: number): string => mode.toString(8).padStart(4, '0');
+
+/** Bits of `actual` outside `allowed`: what makes a file looser than configured. */
+const looser = (actual: number, allowed: number): boolean => (actual & 0o777 & ~allowed) !== 0;
+
+/**
+ * The store's files and the exports that are readable or writable beyond their configured
+ * modes (files written by an older version, or changed by hand), each with the fixing chmod.
+ */
+export function looseModes(config: Config): string[] {
+  const found: string[] = [];
+  const db = path.resolve(config.database.path);
+  for (const file of [db, `${db}-wal`, `${db}-shm`, `${db}.lock`]) {
+    const st = statOrUndefined(file);
+    if (st && looser(st.mode, 0o600))
+      found.push(`${file} is ${octal(st.mode & 0o777)}, looser than 0600: chmod 600 ${file}`);
+  }
+  const dir = path.resolve(config.export.dir);
+  const { fileMode, dirMode } = config.export;
+  const folders = [dir, ...REPORTS.map((r) => path.join(dir, r.name))];
+  for (const folder of folders) {
+    const st = statOrUndefined(folder);
+    if (st && looser(st.mode, dirMode))
+      found.push(
+        `${folder} is ${octal(st.mode & 0o777)}, looser than export.dirMode ${octal(dirMode)}: chmod ${octal(dirMode)} ${folder}`,
+      );
+  }
+  const files = [
+    path.join(dir, 'manifest.json'),
+    ...listExportFiles(
+      dir,
+      REPORTS.map((r) => r.name),
+    ).map((f) => f.path),
+  ];
+  const loose = files.filter((f) => {
+    const st = statOrUndefined(f);
+    return st !== undefined && looser(st.mode, fileMode);
+  });
+  if (loose.length)
+    found.push(
+      `${loose.length} export file(s) under ${dir} are looser than export.fileMode ${octal(fileMode)}: find ${dir} -type f -exec chmod ${octal(fileMode)} {} +`,
+    );
+  return found;
+}
+
+function statOrUndefined(file: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(file);
+  } catch {
+    return undefined;
+  }
 }

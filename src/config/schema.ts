@@ -44,7 +44,7 @@ const sftpSchema = z.strictObject({
   maxFileBytes: z.number().int().min(1).default(1_048_576),
   maxFilesPerPoll: z.number().int().min(1).default(5000),
   parseGraceSeconds: z.number().min(0).default(300),
-  concurrency: z.number().int().min(1).max(256).default(128),
+  concurrency: z.number().int().min(1).max(1024).default(256),
   connectTimeoutSeconds: z.number().min(1).default(20),
   operationTimeoutSeconds: z.number().min(1).default(60),
   keepaliveIntervalSeconds: z.number().min(0).default(10),
@@ -75,6 +75,12 @@ const statusClasses = z
   })
   .prefault({});
 
+/** A file mode written as an octal string ("0640"), read as its number. */
+const octalMode = z
+  .string()
+  .regex(/^0?[0-7]{3}$/, { message: 'must be an octal mode like "0640"' })
+  .transform((m) => parseInt(m, 8));
+
 /** One strict schema with every default inside; `safeParse` it once at the edge. */
 export const configSchema = z.strictObject({
   sftp: sftpSchema,
@@ -94,6 +100,8 @@ export const configSchema = z.strictObject({
       statusLabels: statusLabels.default({}),
       statusClasses,
       addressMode: z.enum(['plain', 'hash', 'mask']).default('plain'),
+      fileMode: octalMode.prefault('0640'),
+      dirMode: octalMode.prefault('0750'),
       optOutWords: z
         .array(z.string().refine((w) => w.trim() !== '', { message: 'must not be blank' }))
         .default([...DEFAULT_OPT_OUT_WORDS]),

@@ -16,7 +16,14 @@ export type WrittenFile = { path: string; bytes: number; sha256: string; unchang
 export async function writeFileAtomic(
   target: string,
   chunks: AsyncIterable<string> | Iterable<string>,
-  options: { unchangedSha?: string | undefined; compareWithTarget?: boolean } = {},
+  options: {
+    unchangedSha?: string | undefined;
+    compareWithTarget?: boolean;
+    /** The new file's mode, whatever the umask (default 0640). */
+    fileMode?: number;
+    /** The mode of folders this creates, whatever the umask (default 0750). */
+    dirMode?: number;
+  } = {},
 ): Promise<WrittenFile> {
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.tmp-${randomBytes(8).toString('hex')}`);
@@ -25,8 +32,11 @@ export async function writeFileAtomic(
   let bytes = 0;
   let handle: fs.promises.FileHandle | undefined;
   try {
-    await fs.promises.mkdir(dir, { recursive: true });
-    handle = await fs.promises.open(tmp, 'wx', 0o644);
+    await makeDirs(dir, options.dirMode ?? DEFAULT_DIR_MODE);
+    const mode = options.fileMode ?? DEFAULT_FILE_MODE;
+    handle = await fs.promises.open(tmp, 'wx', mode);
+    // open's mode passes through the umask; the configured mode is what the operator asked.
+    await handle.chmod(mode);
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     const flush = async (): Promise<void> => {
@@ -73,6 +83,41 @@ export async function writeFileAtomic(
     throw new ExportWriteError(target, err);
   }
   return { path: target, bytes, sha256: hash.digest('hex'), unchanged };
+}
+
+export const DEFAULT_FILE_MODE = 0o640;
+export const DEFAULT_DIR_MODE = 0o750;
+
+/**
+ * Creates `file` empty with mode 0600 when it does not exist, so that SQLite, which gives
+ * its -wal, -shm and journal files the database file's mode, keeps all of them private
+ * whatever the umask. An existing file is left as it is.
+ */
+export function createPrivateFile(file: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw err;
+  }
+  try {
+    fs.fchmodSync(fd, 0o600);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Creates `dir` and any missing parents with `mode` (not narrowed by the umask). */
+export async function makeDirs(dir: string, mode: number): Promise<void> {
+  const first = await fs.promises.mkdir(dir, { recursive: true, mode });
+  if (first === undefined) return;
+  const created = [dir];
+  for (let d = dir; d !== first && path.dirname(d) !== d;) {
+    d = path.dirname(d);
+    created.push(d);
+  }
+  for (const d of created) await fs.promises.chmod(d, mode);
 }
 
 async function sha256Of(file: string): Promise<string | undefined> {

@@ -17,6 +17,7 @@ import type {
 } from '../pipeline/ports.js';
 import type { ExportRecord, ExportStore } from '../pipeline/export-run.js';
 import { AppError } from '../errors.js';
+import { createPrivateFile } from './csv-writer.js';
 import { migrations } from './migrations/index.js';
 
 /** What an erasure removed (or would), and the days whose files held the address. */
@@ -78,8 +79,10 @@ export class SqliteStore implements IngestStore, ExportStore {
   constructor(options: StoreOptions) {
     this.exportTimeZone = options.exportTimeZone;
     this.sourceTimeZone = options.sourceTimeZone ?? 'UTC';
-    if (!options.readonly)
+    if (!options.readonly) {
       fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+      createPrivateFile(options.path);
+    }
     this.db = new Database(options.path, {
       timeout: options.busyTimeoutMs,
       readonly: options.readonly ?? false,

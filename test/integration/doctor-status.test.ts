@@ -34,6 +34,7 @@ describe('doctor', () => {
       ['host key', false],
       ['database folder', true],
       ['export folder', true],
+      ['file modes', true],
     ]);
     expect(out.checks[1].detail).toContain(sshd.fingerprint);
   });
