@@ -57,7 +57,7 @@ export async function doctorCommand(opts: CommonOptions, output: Output): Promis
     add(
       'login',
       false,
-      'no credential: give sftp.password (or env SFTP_PASSWORD) or sftp.privateKeyPath (or env SFTP_PRIVATE_KEY_PATH)',
+      'no credential: give sftp.passwordFile (or env SFTP_PASSWORD) or sftp.privateKeyPath (or env SFTP_PRIVATE_KEY_PATH)',
     );
   }
   if (checks.every((c) => c.ok)) {

@@ -67,10 +67,19 @@ export function validateConfig(
   const c = result.data;
   const problems: string[] = [];
   const needsSftp = options.needsSftp !== false;
-  if (needsSftp && !c.sftp.password && !c.sftp.privateKeyPath) {
+  if (needsSftp && !c.sftp.password && !c.sftp.passwordFile && !c.sftp.privateKeyPath) {
     problems.push(
-      '  sftp: give a password (or env SFTP_PASSWORD) or a privateKeyPath (or env SFTP_PRIVATE_KEY_PATH)',
+      '  sftp: give a passwordFile (or env SFTP_PASSWORD) or a privateKeyPath (or env SFTP_PRIVATE_KEY_PATH)',
     );
+  }
+  for (const [inline, fromFile] of [
+    ['password', 'passwordFile'],
+    ['passphrase', 'passphraseFile'],
+  ] as const) {
+    if (c.sftp[inline] !== undefined && c.sftp[fromFile] !== undefined)
+      problems.push(
+        `  sftp.${fromFile}: give the ${inline} one way only (sftp.${inline} or env SFTP_${inline.toUpperCase()}, or sftp.${fromFile})`,
+      );
   }
   if (needsSftp && !c.sftp.hostKeyFingerprint) {
     problems.push(
@@ -110,8 +119,62 @@ export function loadConfig(
   options: { needsSftp?: boolean } = {},
 ): Config & { file: string } {
   const file = resolveConfigPath(flag, env);
-  const config = validateConfig(readConfigFile(file), env, file, options);
-  return { ...config, file };
+  const raw = readConfigFile(file);
+  refuseReadableInlineSecrets(file, raw);
+  const config = validateConfig(raw, env, file, options);
+  return { ...readSecretFiles(config), file };
+}
+
+/** Group and other permission bits: a secret's file must have none (ssh's rule for keys). */
+const SHARED_BITS = 0o077;
+const modeOf = (st: fs.Stats): string => (st.mode & 0o777).toString(8).padStart(4, '0');
+
+/**
+ * A config file that holds a password or passphrase inline must be private to its owner,
+ * as ssh requires of private keys and libpq of .pgpass.
+ */
+function refuseReadableInlineSecrets(file: string, raw: unknown): void {
+  const sftp = (raw as { sftp?: Record<string, unknown> } | null)?.sftp;
+  if (typeof sftp !== 'object' || sftp === null) return;
+  const inline = (['password', 'passphrase'] as const).filter(
+    (k) => typeof sftp[k] === 'string' && sftp[k] !== '',
+  );
+  if (!inline.length) return;
+  const st = fs.statSync(file);
+  if ((st.mode & SHARED_BITS) === 0) return;
+  throw new ConfigError(
+    `config file ${file} holds sftp.${inline.join(' and sftp.')} and is readable by group or others (mode ${modeOf(st)}); run \`chmod 600 ${file}\`, or move the secret to sftp.${inline[0]}File`,
+  );
+}
+
+/** Fills in the password and passphrase from sftp.passwordFile and sftp.passphraseFile. */
+function readSecretFiles<T extends Config>(config: T): T {
+  const sftp = { ...config.sftp };
+  for (const [key, fileKey] of [
+    ['password', 'passwordFile'],
+    ['passphrase', 'passphraseFile'],
+  ] as const) {
+    const file = sftp[fileKey];
+    if (file === undefined) continue;
+    let st: fs.Stats;
+    let text: string;
+    try {
+      st = fs.statSync(file);
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ConfigError(`sftp.${fileKey} ${file} cannot be read (${code ?? 'error'})`);
+    }
+    if ((st.mode & SHARED_BITS) !== 0)
+      throw new ConfigError(
+        `sftp.${fileKey} ${file} is readable by group or others (mode ${modeOf(st)}); run \`chmod 600 ${file}\``,
+      );
+    // One trailing line break is the file's, not the secret's (echo and editors add one).
+    const secret = text.replace(/\r?\n$/, '');
+    if (secret === '') throw new ConfigError(`sftp.${fileKey} ${file} is empty`);
+    sftp[key] = secret;
+  }
+  return { ...config, sftp };
 }
 
 function applyEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {

@@ -26,8 +26,12 @@ const sftpSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).default(22),
   username: z.string().min(1),
   password: z.string().min(1).optional(),
+  /** A file holding the password (mode 0600 or tighter), instead of an inline password. */
+  passwordFile: z.string().min(1).optional(),
   privateKeyPath: z.string().min(1).optional(),
   passphrase: z.string().optional(),
+  /** A file holding the private key's passphrase (mode 0600 or tighter). */
+  passphraseFile: z.string().min(1).optional(),
   hostKeyFingerprint: z
     .string()
     .regex(FINGERPRINT_RE, {

@@ -51,7 +51,8 @@ export function setupConfig(
     ...rest,
   };
   const configFile = path.join(local, 'config.json');
-  fs.writeFileSync(configFile, JSON.stringify(raw, null, 2));
+  // Private, as a config that may hold a password must be.
+  fs.writeFileSync(configFile, JSON.stringify(raw, null, 2), { mode: 0o600 });
   // Secrets a test passes through the environment are not in the file: validate without them.
   const config = validateConfig(raw, {}, configFile, { needsSftp: false });
   return {

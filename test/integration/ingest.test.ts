@@ -299,6 +299,30 @@ describe('ingest against a real OpenSSH server', () => {
       });
       expect(r3.stderr).toBe('');
       expect(listDir(viaRsa.processedDir)).toEqual(['send.json']);
+
+      // The same secrets from root-only files, as the README's pm2 set-up keeps them.
+      const secrets = fs.mkdtempSync(path.join(sshd.dir, 'secrets-'));
+      const pwFile = path.join(secrets, 'password');
+      const phraseFile = path.join(secrets, 'passphrase');
+      fs.writeFileSync(pwFile, `${pw.password}\n`, { mode: 0o600 });
+      fs.writeFileSync(phraseFile, 'correct horse\n', { mode: 0o600 });
+      const viaPwFile = setupConfig(server, {
+        username: pw.name,
+        privateKeyPath: undefined,
+        passwordFile: pwFile,
+      });
+      dropFile(viaPwFile.remoteDir, 'send.json', json(messageSend));
+      const r4 = await runCli(['ingest', '--config', viaPwFile.configFile]);
+      expect(r4.stderr).toBe('');
+      expect(listDir(viaPwFile.processedDir)).toEqual(['send.json']);
+      const viaPhraseFile = setupConfig(server, {
+        privateKeyPath: rsa,
+        passphraseFile: phraseFile,
+      });
+      dropFile(viaPhraseFile.remoteDir, 'send.json', json(messageSend));
+      const r5 = await runCli(['ingest', '--config', viaPhraseFile.configFile]);
+      expect(r5.stderr).toBe('');
+      expect(listDir(viaPhraseFile.processedDir)).toEqual(['send.json']);
     } finally {
       server.stop();
     }

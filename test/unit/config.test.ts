@@ -74,7 +74,7 @@ describe('config', () => {
     expect(() => validateConfig({ sftp: { username: 'u' } }, {}, 'cfg.json'))
       .toThrowErrorMatchingInlineSnapshot(`
       [ConfigError: invalid config cfg.json:
-        sftp: give a password (or env SFTP_PASSWORD) or a privateKeyPath (or env SFTP_PRIVATE_KEY_PATH)
+        sftp: give a passwordFile (or env SFTP_PASSWORD) or a privateKeyPath (or env SFTP_PRIVATE_KEY_PATH)
         sftp.hostKeyFingerprint: required; run \`webio-reports doctor\` to see the fingerprint the server offers, check it with its administrator, and pin it]
     `);
   });
