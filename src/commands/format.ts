@@ -27,8 +27,33 @@ export function formatIngestSummary(s: IngestSummary): string {
   for (const e of s.fetchErrors) lines.push(`  could not fetch ${e.file}: ${e.error}`);
   for (const e of s.finishErrors)
     lines.push(`  could not move/delete ${e.file}: ${e.error} (retried on the next poll)`);
+  const skipped = formatSkipped(s.skipped);
+  if (skipped)
+    lines.push(`  skipped: ${skipped} (not regular files: never followed, read, moved or deleted)`);
   if (s.stoppedEarly) lines.push(`  stopped early: ${s.stoppedEarly}`);
   return lines.join('\n');
+}
+
+const KIND_NAMES: Record<string, [string, string]> = {
+  symlink: ['symlink', 'symlinks'],
+  fifo: ['fifo', 'fifos'],
+  directory: ['folder', 'folders'],
+  socket: ['socket', 'sockets'],
+  device: ['device', 'devices'],
+  other: ['other entry', 'other entries'],
+};
+
+/** "2 symlinks, 1 fifo", or "" when nothing was skipped. */
+export function formatSkipped(skipped: Partial<Record<string, number>> | undefined): string {
+  const order = Object.keys(KIND_NAMES);
+  return Object.entries(skipped ?? {})
+    .filter(([, n]) => (n ?? 0) > 0)
+    .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
+    .map(([kind, n]) => {
+      const [one, many] = KIND_NAMES[kind] ?? [kind, kind];
+      return `${n} ${n === 1 ? one : many}`;
+    })
+    .join(', ');
 }
 
 /** The human summary `export` prints: one line per day with each report's rows. */

@@ -12,6 +12,7 @@ import {
 } from '../core/outcomes.js';
 import { dailySummaryReport } from '../reports/daily-summary.js';
 import type { CommonOptions, Output } from './context.js';
+import { formatSkipped } from './format.js';
 
 export type StatusReport = {
   database: string;
@@ -30,6 +31,8 @@ export type StatusReport = {
   lastSuccessfulExport: string | null;
   lastError: { kind: string; at: string; error: string } | null;
   filesWaiting: number;
+  /** Entries matching the pattern that the last poll left alone because they are not regular files. */
+  skippedEntries: Partial<Record<string, number>>;
   unfinishedFiles: { name: string; finish: string; error: string | null }[];
   pendingExportDays: string[];
   quarantine: {
@@ -149,6 +152,7 @@ export function collectStatus(
       (pollSummary?.young ?? 0) +
       (pollSummary?.deferred ?? 0) +
       (pollSummary?.waiting?.length ?? 0),
+    skippedEntries: pollSummary?.skipped ?? {},
     unfinishedFiles: unfinished,
     pendingExportDays: store.dirtyDays(),
     quarantine: { total: q.total, latest: q.items.map((i) => ({ ...i, at: iso(i.at) ?? '' })) },
@@ -175,6 +179,11 @@ export function formatStatus(s: StatusReport): string {
     `last error: ${s.lastError ? `${s.lastError.at} ${s.lastError.kind}: ${s.lastError.error}` : 'none'}`,
     `last file arrived: ${s.lastFileAt ?? 'never'}`,
     `files waiting on the server after the last poll: ${s.filesWaiting}`,
+    ...(formatSkipped(s.skippedEntries)
+      ? [
+          `skipped by the last poll: ${formatSkipped(s.skippedEntries)} (matching the pattern but not regular files; left alone)`,
+        ]
+      : []),
     `days waiting for export: ${s.pendingExportDays.join(', ') || 'none'}`,
     `per day (${s.days.length} days, export time zone):`,
     ...s.days.map(

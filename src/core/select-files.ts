@@ -7,13 +7,40 @@ export type RemoteEntry = {
   /** Modification time, ms since the epoch (the server gives whole seconds). */
   mtimeMs: number;
   isFile: boolean;
+  /** What the entry is, from its mode (the listing does not follow symlinks). */
+  kind?: EntryKind;
 };
+
+export type EntryKind = 'file' | 'directory' | 'symlink' | 'fifo' | 'socket' | 'device' | 'other';
+
+/** The kind of an entry from the file-type bits of its POSIX mode. */
+export function entryKind(mode: number): EntryKind {
+  switch (mode & 0o170000) {
+    case 0o100000:
+      return 'file';
+    case 0o040000:
+      return 'directory';
+    case 0o120000:
+      return 'symlink';
+    case 0o010000:
+      return 'fifo';
+    case 0o140000:
+      return 'socket';
+    case 0o020000:
+    case 0o060000:
+      return 'device';
+    default:
+      return 'other';
+  }
+}
 
 export type SelectOptions = {
   pattern: string;
   minFileAgeSeconds: number;
   maxFilesPerPoll: number;
   nowMs: number;
+  /** Names of this service's own folders inside the watched folder (processed/, error/). */
+  ownFolders?: readonly string[];
 };
 
 export type Selection = {
@@ -25,6 +52,12 @@ export type Selection = {
   deferred: number;
   /** Entries ignored: dotfiles, partial uploads, folders, names not matching the pattern. */
   ignored: number;
+  /**
+   * Entries whose names match the pattern but that are not regular files (symlinks, FIFOs,
+   * folders other than the service's own, …), by kind: never followed, read, moved or
+   * deleted, and counted so that the operator learns why they stay.
+   */
+  skipped: Partial<Record<EntryKind, number>>;
 };
 
 const PARTIAL_SUFFIXES = ['.part', '.filepart', '.tmp', '.partial', '.crdownload'];
@@ -50,10 +83,18 @@ export function selectFiles(entries: readonly RemoteEntry[], opts: SelectOptions
   const ready: RemoteEntry[] = [];
   const young: RemoteEntry[] = [];
   let ignored = 0;
+  const skipped: Partial<Record<EntryKind, number>> = {};
+  const own = new Set(opts.ownFolders ?? []);
   const minAgeMs = opts.minFileAgeSeconds * 1000;
   for (const e of entries) {
-    if (!e.isFile || isHiddenOrPartial(e.name) || !matches(e.name)) {
+    if (isHiddenOrPartial(e.name) || !matches(e.name)) {
       ignored++;
+      continue;
+    }
+    if (!e.isFile) {
+      ignored++;
+      const kind = e.kind ?? 'other';
+      if (!(kind === 'directory' && own.has(e.name))) skipped[kind] = (skipped[kind] ?? 0) + 1;
       continue;
     }
     if (opts.nowMs - e.mtimeMs < minAgeMs) young.push(e);
@@ -61,5 +102,5 @@ export function selectFiles(entries: readonly RemoteEntry[], opts: SelectOptions
   }
   ready.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const selected = ready.slice(0, opts.maxFilesPerPoll);
-  return { selected, young, deferred: ready.length - selected.length, ignored };
+  return { selected, young, deferred: ready.length - selected.length, ignored, skipped };
 }

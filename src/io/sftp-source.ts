@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import SftpClient from 'ssh2-sftp-client';
 import type { SFTPWrapper, Stats } from 'ssh2';
-import type { RemoteEntry } from '../core/select-files.js';
+import { entryKind, type RemoteEntry } from '../core/select-files.js';
 import { AppError, HostKeyMismatchError, SftpError, describeError } from '../errors.js';
 import type { Source } from '../pipeline/ports.js';
 
@@ -277,7 +277,8 @@ export class SftpSource implements Source {
       name: it.filename,
       size: it.attrs.size,
       mtimeMs: it.attrs.mtime * 1000,
-      isFile: (it.attrs.mode & 0o170000) === 0o100000,
+      isFile: entryKind(it.attrs.mode) === 'file',
+      kind: entryKind(it.attrs.mode),
     }));
   }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { parseWebhookFile } from '../core/parse-file.js';
-import { selectFiles, type RemoteEntry } from '../core/select-files.js';
+import { selectFiles, type EntryKind, type RemoteEntry } from '../core/select-files.js';
 import { MESSAGE_TYPES } from '../core/events.js';
 import { AppError, SftpError, describeError } from '../errors.js';
 import type {
@@ -36,6 +36,8 @@ export type IngestSummary = {
   listed: number;
   matched: number;
   young: number;
+  /** Matching entries that are not regular files, by kind (never read, moved or deleted). */
+  skipped: Partial<Record<EntryKind, number>>;
   deferred: number;
   fetched: number;
   /** Files recognised from an earlier run (by content or identity) and only finished now. */
@@ -77,6 +79,7 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
     listed: 0,
     matched: 0,
     young: 0,
+    skipped: {},
     deferred: 0,
     fetched: 0,
     alreadyProcessed: 0,
@@ -105,7 +108,16 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
 
   const entries = await source.list(opts.remoteDir);
   const leftovers = await reconcileUnfinished(deps, opts, new Set(entries.map((e) => e.name)));
-  const sel = selectFiles(entries, { ...opts, nowMs: clock() });
+  const ownFolders = [opts.processedDir, opts.errorDir]
+    .filter((d) => posix.dirname(d) === posix.normalize(opts.remoteDir))
+    .map((d) => posix.basename(d));
+  const sel = selectFiles(entries, { ...opts, nowMs: clock(), ownFolders });
+  summary.skipped = sel.skipped;
+  if (Object.keys(sel.skipped).length)
+    log.info(
+      { skipped: sel.skipped },
+      'entries matching the pattern that are not regular files are left alone',
+    );
   // Files only: the processed/ and error/ folders inside remoteDir are not "listed" work.
   summary.listed = entries.filter((e) => e.isFile).length;
   summary.matched = sel.selected.length + sel.young.length + sel.deferred;

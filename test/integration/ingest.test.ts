@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -255,6 +256,44 @@ describe('ingest against a real OpenSSH server', () => {
     expect(listDir(t.errorDir)).toEqual(['bad.json', 'bad~1.json', 'same.json']);
     expect(listDir(t.remoteDir)).toEqual(['error', 'processed']);
     expect(fs.readFileSync(path.join(t.errorDir, 'bad~1.json'), 'utf8')).toBe('garbage');
+  });
+
+  it('leaves symlinks, FIFOs and folders that match the pattern alone, and says so', async () => {
+    const t = setupConfig(sshd, { pattern: '*' });
+    dropFile(t.remoteDir, 'send.json', json(messageSend));
+    // A symlink to a file outside the folder: following it would read (and move) someone
+    // else's file. A FIFO: opening it would block the poll forever.
+    const outside = path.join(t.local, 'private.json');
+    fs.writeFileSync(outside, json(inboundMessage));
+    fs.symlinkSync(outside, path.join(t.remoteDir, 'link.json'));
+    fs.symlinkSync(path.join(t.remoteDir, 'send.json'), path.join(t.remoteDir, 'loop.json'));
+    execFileSync('mkfifo', [path.join(t.remoteDir, 'pipe.json')]);
+    fs.mkdirSync(path.join(t.remoteDir, 'folder.json'));
+
+    const r = await runCli(['ingest', '--config', t.configFile]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      'skipped: 2 symlinks, 1 fifo, 1 folder (not regular files: never followed, read, moved or deleted)',
+    );
+    const again = JSON.parse((await runCli(['ingest', '--config', t.configFile, '--json'])).stdout);
+    expect(again.skipped).toEqual({ symlink: 2, fifo: 1, directory: 1 });
+    expect(listDir(t.remoteDir)).toEqual([
+      'error',
+      'folder.json',
+      'link.json',
+      'loop.json',
+      'pipe.json',
+      'processed',
+    ]);
+    expect(listDir(t.processedDir)).toEqual(['send.json']);
+    expect(fs.readFileSync(outside, 'utf8')).toBe(json(inboundMessage));
+    const d = db(t.config.database.path);
+    expect(count(d, 'SELECT count(*) AS n FROM inbound')).toBe(0);
+    d.close();
+    const status = await runCli(['status', '--config', t.configFile]);
+    expect(status.stdout).toContain(
+      'skipped by the last poll: 2 symlinks, 1 fifo, 1 folder (matching the pattern but not regular files; left alone)',
+    );
   });
 
   it('logs in with a password, and with ECDSA and passphrase-protected RSA keys', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectFiles, type RemoteEntry } from '../../src/core/select-files.js';
+import { entryKind, selectFiles, type RemoteEntry } from '../../src/core/select-files.js';
 
 const now = Date.UTC(2026, 0, 1, 12);
 const f = (name: string, ageS: number, isFile = true): RemoteEntry => ({
@@ -50,5 +50,49 @@ describe('selectFiles', () => {
       pattern: 'hook-*.{json,ndjson}',
     });
     expect(s.selected.map((e) => e.name).sort()).toEqual(['hook-1.json', 'hook-1.ndjson']);
+  });
+
+  it('with pattern "*", still leaves dot names and partial uploads alone', () => {
+    const s = selectFiles(
+      [
+        f('a.json', 60),
+        f('.hidden', 60),
+        f('.a.json.swp', 60),
+        f('upload.json.part', 60),
+        f('upload.JSON.FILEPART', 60),
+        f('x.tmp', 60),
+        f('y.partial', 60),
+        f('z.crdownload', 60),
+        f('plain', 60),
+      ],
+      { ...opts, pattern: '*' },
+    );
+    expect(s.selected.map((e) => e.name)).toEqual(['a.json', 'plain']);
+    expect(s.ignored).toBe(7);
+  });
+
+  it('counts matching entries that are not regular files by kind, but not its own folders', () => {
+    const e = (name: string, mode: number): RemoteEntry => ({
+      ...f(name, 60, entryKind(mode) === 'file'),
+      kind: entryKind(mode),
+    });
+    const entries = [
+      e('a.json', 0o100644),
+      e('link.json', 0o120777),
+      e('link2.json', 0o120777),
+      e('pipe.json', 0o010644),
+      e('sock.json', 0o140755),
+      e('dir.json', 0o040755),
+      e('processed', 0o040755),
+      e('error', 0o040755),
+      e('.hidden-link.json', 0o120777),
+      e('link.txt', 0o120777),
+    ];
+    const s = selectFiles(entries, { ...opts, ownFolders: ['processed', 'error'] });
+    expect(s.selected.map((x) => x.name)).toEqual(['a.json']);
+    expect(s.skipped).toEqual({ symlink: 2, fifo: 1, socket: 1, directory: 1 });
+    // With pattern "*", folders named like processed/ and error/ are the service's own.
+    const all = selectFiles(entries, { ...opts, pattern: '*', ownFolders: ['processed', 'error'] });
+    expect(all.skipped).toEqual({ symlink: 3, fifo: 1, socket: 1, directory: 1 });
   });
 });
