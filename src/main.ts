@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { AppError, describeError } from './errors.js';
 import { processOutput, type Output } from './commands/context.js';
+import { printableLines } from './core/printable.js';
 
 type Action = (opts: Record<string, unknown>, output: Output) => Promise<number>;
 
@@ -151,11 +152,11 @@ export async function main(argv: string[], output: Output = processOutput): Prom
       return 2;
     }
     if (err instanceof AppError) {
-      output.err(`webio-reports: ${err.message}`);
+      output.err(printableLines(`webio-reports: ${err.message}`));
       jsonError(err.code, err.message);
       return err.exitCode;
     }
-    output.err(`webio-reports: unexpected error: ${describeError(err)}`);
+    output.err(printableLines(`webio-reports: unexpected error: ${describeError(err)}`));
     jsonError('UNEXPECTED', describeError(err));
     if (process.env.WEBIO_REPORTS_DEBUG) output.err((err as Error).stack ?? '');
     return 1;

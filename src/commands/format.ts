@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { printable } from '../core/printable.js';
 import type { ExportSummary } from '../pipeline/export-run.js';
 import type { IngestSummary } from '../pipeline/ingest-run.js';
 import type { PurgeSummary } from '../pipeline/purge-run.js';
@@ -31,7 +32,7 @@ export function formatIngestSummary(s: IngestSummary): string {
   if (skipped)
     lines.push(`  skipped: ${skipped} (not regular files: never followed, read, moved or deleted)`);
   if (s.stoppedEarly) lines.push(`  stopped early: ${s.stoppedEarly}`);
-  return lines.join('\n');
+  return lines.map(printable).join('\n');
 }
 
 const KIND_NAMES: Record<string, [string, string]> = {
@@ -79,7 +80,7 @@ export function formatExportSummary(s: ExportSummary): string {
   const dirs = [...new Set(s.files.map((f) => path.dirname(path.dirname(f.path))))];
   if (dirs.length) lines.push(`  into ${dirs.join(', ')}/<report>/<report>-<day>.csv`);
   lines.push(`  manifest: ${s.manifest}`);
-  return lines.join('\n');
+  return lines.map(printable).join('\n');
 }
 
 /** The human summary `purge` prints. */
@@ -101,5 +102,5 @@ export function formatPurgeSummary(s: PurgeSummary): string {
     );
   else lines.push('  store: kept whole (retention.storeDays is not set)');
   for (const f of s.failures) lines.push(`  FAILED ${f}`);
-  return lines.join('\n');
+  return lines.map(printable).join('\n');
 }

@@ -13,6 +13,7 @@ import {
 import { dailySummaryReport } from '../reports/daily-summary.js';
 import type { CommonOptions, Output } from './context.js';
 import { formatSkipped } from './format.js';
+import { printable } from '../core/printable.js';
 
 export type StatusReport = {
   database: string;
@@ -201,7 +202,7 @@ export function formatStatus(s: StatusReport): string {
     ),
     ...s.warnings.map((w) => `WARNING: ${w}`),
   ];
-  return lines.join('\n');
+  return lines.map(printable).join('\n');
 }
 
 /** `status`: counts, last runs, quarantine and warnings. */

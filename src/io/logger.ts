@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { printable } from '../core/printable.js';
 import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger };
@@ -66,7 +67,7 @@ export function formatLogLine(json: string): string {
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
   const name = LEVELS[Number(level)] ?? String(level);
-  return `${name}: ${String(msg ?? '')}${fields ? ` (${fields})` : ''}`;
+  return printable(`${name}: ${String(msg ?? '')}${fields ? ` (${fields})` : ''}`);
 }
 
 function textDestination(fd: number): DestinationStream {

@@ -103,4 +103,20 @@ describe('poison input against a real OpenSSH server', () => {
     const exp = await runCli(['export', '--config', t.configFile, '--json']);
     expect(exp.code).toBe(0);
   });
+  it('prints remote names with terminal escapes as visible escapes, never raw', async () => {
+    const t = setupConfig(sshd);
+    // Sets the window title, rings the bell, clears the screen; a bidi override reverses text.
+    const name = 'x\u001b]0;owned\u0007\u001b[2J\u202eevil.json';
+    dropFile(t.remoteDir, name, 'not json', 600);
+    const ingest = await runCli(['ingest', '--config', t.configFile]);
+    const status = await runCli(['status', '--config', t.configFile]);
+    for (const out of [ingest.stdout, ingest.stderr, status.stdout, status.stderr]) {
+      expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202e]/u);
+    }
+    const shown = 'x\\x1b]0;owned\\x07\\x1b[2J\\u202eevil.json';
+    expect(ingest.stdout).toContain(shown);
+    expect(status.stdout).toContain(shown);
+    // The file itself is quarantined under its real name.
+    expect(listDir(t.errorDir)).toEqual([name]);
+  });
 });
