@@ -3,6 +3,7 @@
  * terminal shows: a remote file name or a reason may carry them, and printed raw they can
  * move the cursor, clear the screen, retitle the window or hide text.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
 
 /** `text` with every unsafe character written as a visible escape (`\x1b`, `\u202e`). */

@@ -111,6 +111,7 @@ describe('poison input against a real OpenSSH server', () => {
     const ingest = await runCli(['ingest', '--config', t.configFile]);
     const status = await runCli(['status', '--config', t.configFile]);
     for (const out of [ingest.stdout, ingest.stderr, status.stdout, status.stderr]) {
+      // eslint-disable-next-line no-control-regex -- looking for raw control characters
       expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202e]/u);
     }
     const shown = 'x\\x1b]0;owned\\x07\\x1b[2J\\u202eevil.json';
