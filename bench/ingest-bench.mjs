@@ -170,6 +170,57 @@ try {
   console.log(
     `targets: >= 2x lftp; >= 6,000 files/s (60% of a bare ssh2 read loop's ~10,000); peak RSS <= 256 MB`,
   );
+
+  // Packed files: as many small events as the default limits allow (1 MiB, 10,000 events per
+  // file), the case where memory follows events, not files.
+  const PACKED = Number(process.env.PACKED_FILES ?? 100);
+  const packed = path.join(sshd.root, 'packed');
+  fs.mkdirSync(packed);
+  let packedBytes = 0;
+  for (let f = 0; f < PACKED; f++) {
+    const events = [];
+    for (let e = 0; e < 10_000; e++) {
+      // about 100 bytes each: 10,000 of them just under 1 MiB
+      events.push({
+        type: 'typing',
+        conversationId: `${f}-${e}`,
+        dateCreated: '2026-01-09 10:00:00',
+      });
+    }
+    const content = JSON.stringify(events);
+    if (content.length > 1_048_576) throw new Error('a packed file is over 1 MiB');
+    const p = path.join(packed, `packed-${String(f).padStart(4, '0')}.json`);
+    fs.writeFileSync(p, content);
+    fs.utimesSync(p, old, old);
+    packedBytes += content.length;
+  }
+  const packedLocal = path.join(work, 'packed');
+  fs.mkdirSync(packedLocal);
+  const packedConfig = path.join(packedLocal, 'config.json');
+  fs.writeFileSync(
+    packedConfig,
+    JSON.stringify({
+      sftp: {
+        host: '127.0.0.1',
+        port: sshd.port,
+        username: sshd.user,
+        privateKeyPath: sshd.clientKey,
+        hostKeyFingerprint: sshd.fingerprint,
+        remoteDir: packed,
+      },
+      database: { path: path.join(packedLocal, 'webio.sqlite') },
+    }),
+  );
+  const pk = JSON.parse(
+    execFileSync(process.execPath, [path.join(here, 'ingest-child.mjs'), packedConfig], {
+      encoding: 'utf8',
+    }),
+  );
+  if (pk.files !== PACKED || pk.events !== PACKED * 10_000)
+    throw new Error(`packed: ${pk.files} files, ${pk.events} events`);
+  console.log(
+    `\npacked files: ${PACKED} files of 10,000 events (${(packedBytes / 1e6).toFixed(1)} MB, ${(PACKED * 10_000).toLocaleString('en')} events): ${pk.seconds.toFixed(2)} s, ${Math.round(pk.events / pk.seconds).toLocaleString('en')} events/s, peak RSS ${pk.rssMB.toFixed(0)} MB (target <= 256 MB)`,
+  );
 } finally {
   sshd.stop();
   fs.rmSync(work, { recursive: true, force: true });

@@ -46,6 +46,7 @@ const sftpSchema = z.strictObject({
   errorDir: remotePath.optional(),
   minFileAgeSeconds: z.number().min(0).default(5),
   maxFileBytes: z.number().int().min(1).default(1_048_576),
+  maxEventsPerFile: z.number().int().min(1).default(10_000),
   maxFilesPerPoll: z.number().int().min(1).default(5000),
   parseGraceSeconds: z.number().min(0).default(300),
   concurrency: z.number().int().min(1).max(1024).default(256),

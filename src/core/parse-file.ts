@@ -11,7 +11,8 @@ export type RejectReason =
   | 'not-an-event'
   | 'invalid-event'
   | 'missing-communicationActionId'
-  | 'too-large';
+  | 'too-large'
+  | 'too-many-events';
 
 export type ParsedFile =
   | { ok: true; events: ParsedEvent[] }
@@ -29,6 +30,8 @@ export function parseWebhookFile(
   bytes: Uint8Array,
   sourceTimeZone: string,
   nowMs: number,
+  /** More events than this in one file refuses the file (sftp.maxEventsPerFile). */
+  maxEvents = Number.POSITIVE_INFINITY,
 ): ParsedFile {
   let text: string;
   try {
@@ -46,6 +49,14 @@ export function parseWebhookFile(
   }
   const values = parseJsonValues(text);
   if (!values.ok) return values;
+  if (values.items.length > maxEvents) {
+    return {
+      ok: false,
+      reason: 'too-many-events',
+      detail: `${values.items.length} events is over sftp.maxEventsPerFile (${maxEvents})`,
+      retryable: false,
+    };
+  }
   if (values.items.length === 0) {
     return {
       ok: false,

@@ -14,7 +14,7 @@ import type {
   Log,
   Source,
 } from './ports.js';
-import { mapPool } from './pool.js';
+import { ByteBudget, mapPool } from './pool.js';
 
 export type IngestOptions = {
   remoteDir: string;
@@ -24,13 +24,27 @@ export type IngestOptions = {
   errorDir: string;
   minFileAgeSeconds: number;
   maxFileBytes: number;
+  /** A file with more events is quarantined (sftp.maxEventsPerFile). */
+  maxEventsPerFile?: number;
   maxFilesPerPoll: number;
   parseGraceSeconds: number;
   concurrency: number;
   sourceTimeZone: string;
-  /** Files committed per SQLite transaction. */
+  /** Files listed and fetched per round (each round commits in one or more slices). */
   batchSize?: number;
+  /** A slice is committed once it holds this many events (default 10,000). */
+  sliceEvents?: number;
+  /** File bytes held at once, fetched and not yet committed (default 32 MiB). */
+  memoryBudgetBytes?: number;
 };
+
+const DEFAULT_SLICE_EVENTS = 10_000;
+const DEFAULT_MEMORY_BUDGET_BYTES = 8 * 1024 * 1024;
+
+/** The bytes a file's work holds until its slice is committed. */
+function bytesToHold(entry: RemoteEntry, maxFileBytes: number): number {
+  return entry.size > maxFileBytes ? Math.min(QUARANTINE_HEAD_BYTES, entry.size) : entry.size;
+}
 
 export type IngestSummary = {
   listed: number;
@@ -129,8 +143,64 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
   );
 
   const batchSize = opts.batchSize ?? 1000;
+  const sliceEvents = opts.sliceEvents ?? DEFAULT_SLICE_EVENTS;
+  const budget = new ByteBudget(opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES);
   const pendingFinishes: Promise<void>[] = [];
   let loopError: unknown;
+
+  /** Commits one slice of prepared files in one transaction, then starts finishing them. */
+  const commitSlice = (work: readonly Work[]): void => {
+    const toCommit = work.filter(
+      (w): w is Extract<Work, { kind: 'commit' }> => w.kind === 'commit',
+    );
+    const commits = toCommit.length
+      ? store.commitBatch(
+          toCommit.map((w) => w.item),
+          clock(),
+        )
+      : [];
+    summary.fetched += toCommit.length;
+    const finishes: { entry: RemoteEntry; fileId: number; quarantine: boolean }[] = [];
+    toCommit.forEach((w, j) => {
+      const c = commits[j];
+      if (!c) return;
+      for (const [type, n] of Object.entries(c.newByType))
+        summary.newEvents[type] = (summary.newEvents[type] ?? 0) + n;
+      summary.duplicates += c.duplicates;
+      summary.conflicts += c.conflicts;
+      summary.otherEvents += c.other;
+      if (w.item.kind === 'quarantine') {
+        summary.quarantined.push({
+          file: w.entry.name,
+          reason: w.item.reason,
+          detail: w.item.detail,
+        });
+        log.warn(
+          { file: w.entry.name, reason: w.item.reason, detail: w.item.detail },
+          'file quarantined',
+        );
+      }
+      finishes.push({
+        entry: w.entry,
+        fileId: c.fileId,
+        quarantine: w.item.kind === 'quarantine',
+      });
+    });
+    for (const w of work) {
+      if (w.kind === 'wait') summary.waiting.push({ file: w.entry.name, detail: w.detail });
+      if (w.kind === 'finish-only') {
+        summary.alreadyProcessed++;
+        finishes.push({
+          entry: w.entry,
+          fileId: w.known.id,
+          quarantine: w.known.outcome === 'quarantined',
+        });
+      }
+    }
+    // Finishing this slice overlaps with fetching the next one.
+    if (finishes.length) pendingFinishes.push(finishAll(deps, opts, finishes, summary));
+  };
+
   try {
     for (let i = 0; i < sel.selected.length; i += batchSize) {
       if (deps.signal?.aborted) {
@@ -138,70 +208,73 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
         break;
       }
       const chunk = sel.selected.slice(i, i + batchSize);
-      const prepared = await mapPool(chunk, opts.concurrency, (entry) =>
-        prepareFile(deps, opts, entry, leftovers > 0),
-      );
-      const work: Work[] = [];
+      // Files are fetched many at a time but committed in listing order (oldest first, so
+      // the first of two conflicting sends is the older file's whatever the network did), in
+      // slices bounded by events and by bytes held: memory stays flat whatever the files
+      // hold, and a crash loses at most one uncommitted slice.
+      // A file's work waits here only until the files before it are done: then it moves to
+      // the slice, and the slot keeps no reference (parsed events must not outlive their
+      // commit).
+      const done: (Work | null | undefined)[] = new Array(chunk.length);
+      const held = new Array<number>(chunk.length).fill(0);
+      let nextInOrder = 0;
+      let slice: Work[] = [];
+      let sliceHeld = 0;
+      let sliceEventCount = 0;
+      // A failed commit (full disk, store locked) ends the run like any store failure; the
+      // files still in flight are left for the next poll.
+      let commitError: unknown;
+      const flush = (): void => {
+        if (!slice.length && !sliceHeld) return;
+        const work = slice;
+        const bytes = sliceHeld;
+        slice = [];
+        sliceHeld = 0;
+        sliceEventCount = 0;
+        try {
+          if (commitError === undefined) commitSlice(work);
+        } catch (err) {
+          commitError = err;
+        } finally {
+          budget.release(bytes);
+        }
+      };
+      const settle = (j: number, work: Work | null): void => {
+        done[j] = work;
+        while (nextInOrder < chunk.length && done[nextInOrder] !== undefined) {
+          const w = done[nextInOrder];
+          done[nextInOrder] = null;
+          if (w) {
+            slice.push(w);
+            if (w.kind === 'commit' && w.item.kind === 'ingest')
+              sliceEventCount += w.item.events.length;
+          }
+          sliceHeld += held[nextInOrder] ?? 0;
+          nextInOrder++;
+        }
+        if (sliceEventCount >= sliceEvents || budget.hasWaiters()) flush();
+      };
+      const prepared = await mapPool(chunk, opts.concurrency, async (entry, j) => {
+        held[j] = await budget.acquire(bytesToHold(entry, opts.maxFileBytes));
+        let work: Work | undefined;
+        try {
+          if (commitError === undefined) work = await prepareFile(deps, opts, entry, leftovers > 0);
+        } catch (err) {
+          settle(j, null);
+          throw err;
+        }
+        settle(j, work ?? null);
+      });
+      flush();
+      if (commitError !== undefined) throw commitError;
+
       let connectionLost: unknown;
       prepared.forEach((r, j) => {
+        if (r.ok) return;
         const entry = chunk[j] as RemoteEntry;
-        if (r.ok) {
-          if (r.value) work.push(r.value);
-          return;
-        }
         summary.fetchErrors.push({ file: entry.name, error: describeError(r.error) });
         if (!isFileLevelError(r.error)) connectionLost ??= r.error;
       });
-
-      const toCommit = work.filter(
-        (w): w is Extract<Work, { kind: 'commit' }> => w.kind === 'commit',
-      );
-      const commits = toCommit.length
-        ? store.commitBatch(
-            toCommit.map((w) => w.item),
-            clock(),
-          )
-        : [];
-      summary.fetched += toCommit.length;
-      const finishes: { entry: RemoteEntry; fileId: number; quarantine: boolean }[] = [];
-      toCommit.forEach((w, j) => {
-        const c = commits[j];
-        if (!c) return;
-        for (const [type, n] of Object.entries(c.newByType))
-          summary.newEvents[type] = (summary.newEvents[type] ?? 0) + n;
-        summary.duplicates += c.duplicates;
-        summary.conflicts += c.conflicts;
-        summary.otherEvents += c.other;
-        if (w.item.kind === 'quarantine') {
-          summary.quarantined.push({
-            file: w.entry.name,
-            reason: w.item.reason,
-            detail: w.item.detail,
-          });
-          log.warn(
-            { file: w.entry.name, reason: w.item.reason, detail: w.item.detail },
-            'file quarantined',
-          );
-        }
-        finishes.push({
-          entry: w.entry,
-          fileId: c.fileId,
-          quarantine: w.item.kind === 'quarantine',
-        });
-      });
-      for (const w of work) {
-        if (w.kind === 'wait') summary.waiting.push({ file: w.entry.name, detail: w.detail });
-        if (w.kind === 'finish-only') {
-          summary.alreadyProcessed++;
-          finishes.push({
-            entry: w.entry,
-            fileId: w.known.id,
-            quarantine: w.known.outcome === 'quarantined',
-          });
-        }
-      }
-      // Finishing this batch overlaps with fetching the next one.
-      pendingFinishes.push(finishAll(deps, opts, finishes, summary));
       if (connectionLost !== undefined) {
         summary.stoppedEarly = describeError(connectionLost);
         break;
@@ -318,7 +391,7 @@ async function prepareFile(
   const seen = mayBeLeftover ? store.findUnfinishedFile(remotePath, file.contentHash) : undefined;
   if (seen) return { kind: 'finish-only', entry, known: seen };
 
-  const parsed = parseWebhookFile(bytes, opts.sourceTimeZone, clock());
+  const parsed = parseWebhookFile(bytes, opts.sourceTimeZone, clock(), opts.maxEventsPerFile);
   if (parsed.ok)
     return { kind: 'commit', entry, item: { kind: 'ingest', file, events: parsed.events } };
   const ageMs = clock() - entry.mtimeMs;

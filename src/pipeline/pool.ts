@@ -22,3 +22,39 @@ export async function mapPool<T, R>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/**
+ * A budget of bytes shared by concurrent work, granted first come first served. A request
+ * larger than the whole budget is granted the whole budget once nothing else holds any.
+ */
+export class ByteBudget {
+  private used = 0;
+  private readonly waiters: { bytes: number; grant: () => void }[] = [];
+
+  constructor(private readonly capacity: number) {}
+
+  /** True while some work waits for bytes: holders should give theirs back soon. */
+  hasWaiters(): boolean {
+    return this.waiters.length > 0;
+  }
+
+  /** Resolves with the bytes granted (the request, or the whole budget if it was larger). */
+  acquire(bytes: number): Promise<number> {
+    const want = Math.min(bytes, this.capacity);
+    if (!this.waiters.length && this.used + want <= this.capacity) {
+      this.used += want;
+      return Promise.resolve(want);
+    }
+    return new Promise((resolve) => this.waiters.push({ bytes: want, grant: () => resolve(want) }));
+  }
+
+  /** Gives back bytes that `acquire` granted. */
+  release(bytes: number): void {
+    this.used -= bytes;
+    for (let w = this.waiters[0]; w && this.used + w.bytes <= this.capacity; w = this.waiters[0]) {
+      this.waiters.shift();
+      this.used += w.bytes;
+      w.grant();
+    }
+  }
+}

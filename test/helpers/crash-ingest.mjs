@@ -2,7 +2,8 @@
 // chosen point, as a power cut or `kill -9` would:
 //   node crash-ingest.mjs CONFIG POINT[:N]
 // POINT: list | read:N (after N files fetched) | commit-item:N (inside the transaction, after
-// N files) | after-commit (commit done, nothing moved) | rename:N (after N files moved).
+// N files) | after-commit[:N] (N commits done, default 1, before their files move) |
+// rename:N (after N files moved). Env BATCH_SIZE and SLICE_EVENTS size the rounds and slices.
 import { loadConfig } from '../../dist/config/load.js';
 import { openStore } from '../../dist/jobs.js';
 import { SftpSource } from '../../dist/io/sftp-source.js';
@@ -54,7 +55,7 @@ if (point === 'after-commit') {
   const commitBatch = store.commitBatch.bind(store);
   store.commitBatch = (items, now) => {
     const r = commitBatch(items, now);
-    die();
+    tick();
     return r;
   };
 }
@@ -65,6 +66,7 @@ const summary = await runIngest(
     ...config.sftp,
     sourceTimeZone: config.source.timezone,
     batchSize: Number(process.env.BATCH_SIZE ?? 1000),
+    ...(process.env.SLICE_EVENTS ? { sliceEvents: Number(process.env.SLICE_EVENTS) } : {}),
   },
 );
 console.log(JSON.stringify(summary));

@@ -135,6 +135,7 @@ describe('a server that hangs', () => {
           },
           database: { path: path.join(local, 'webio.sqlite') },
         }),
+        { mode: 0o600 },
       );
       return file;
     };

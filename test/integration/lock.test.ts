@@ -129,6 +129,7 @@ describe('store lock', () => {
         },
         database: { path: db },
       }),
+      { mode: 0o600 },
     );
     new SqliteStore({ path: db, busyTimeoutMs: 100, exportTimeZone: 'UTC' }).close();
     await startHolder(process.execPath, [HOLD, db]);

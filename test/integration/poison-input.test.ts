@@ -120,4 +120,30 @@ describe('poison input against a real OpenSSH server', () => {
     // The file itself is quarantined under its real name.
     expect(listDir(t.errorDir)).toEqual([name]);
   });
+  it('quarantines a file with more events than sftp.maxEventsPerFile, default 10,000', async () => {
+    const t = setupConfig(sshd);
+    const small = (n: number) =>
+      JSON.stringify(
+        Array.from({ length: n }, (_, i) => ({ type: 'typing', conversationId: String(i) })),
+      );
+    dropFile(t.remoteDir, 'at-limit.json', small(10_000));
+    dropFile(t.remoteDir, 'over-limit.json', small(10_001));
+    const r = await runCli(['ingest', '--config', t.configFile, '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.otherEvents).toBe(10_000);
+    expect(s.quarantined).toEqual([
+      {
+        file: 'over-limit.json',
+        reason: 'too-many-events',
+        detail: '10001 events is over sftp.maxEventsPerFile (10000)',
+      },
+    ]);
+    const tight = setupConfig(sshd, { maxEventsPerFile: 2 });
+    dropFile(tight.remoteDir, 'three.json', small(3));
+    const r2 = JSON.parse(
+      (await runCli(['ingest', '--config', tight.configFile, '--json'])).stdout,
+    );
+    expect(r2.quarantined[0].reason).toBe('too-many-events');
+  });
 });
