@@ -221,6 +221,47 @@ try {
   console.log(
     `\npacked files: ${PACKED} files of 10,000 events (${(packedBytes / 1e6).toFixed(1)} MB, ${(PACKED * 10_000).toLocaleString('en')} events): ${pk.seconds.toFixed(2)} s, ${Math.round(pk.events / pk.seconds).toLocaleString('en')} events/s, peak RSS ${pk.rssMB.toFixed(0)} MB (target <= 256 MB)`,
   );
+
+  // A folder of many entries (an outage's backlog, or a folder nobody cleans) with
+  // maxFilesPerPoll 1: the listing is streamed, so memory does not follow the entry count.
+  const MANY = Number(process.env.MANY_ENTRIES ?? 200_000);
+  const many = path.join(sshd.root, 'many');
+  fs.mkdirSync(many);
+  const tiny = JSON.stringify({
+    type: 'typing',
+    conversationId: '1',
+    dateCreated: '2026-01-09 10:00:00',
+  });
+  for (let i = 0; i < MANY; i++)
+    fs.writeFileSync(path.join(many, `f-${String(i).padStart(7, '0')}.json`), tiny);
+  const manyLocal = path.join(work, 'many');
+  fs.mkdirSync(manyLocal);
+  const manyConfig = path.join(manyLocal, 'config.json');
+  fs.writeFileSync(
+    manyConfig,
+    JSON.stringify({
+      sftp: {
+        host: '127.0.0.1',
+        port: sshd.port,
+        username: sshd.user,
+        privateKeyPath: sshd.clientKey,
+        hostKeyFingerprint: sshd.fingerprint,
+        remoteDir: many,
+        maxFilesPerPoll: 1,
+        minFileAgeSeconds: 0,
+      },
+      database: { path: path.join(manyLocal, 'webio.sqlite') },
+    }),
+  );
+  const mn = JSON.parse(
+    execFileSync(process.execPath, [path.join(here, 'ingest-child.mjs'), manyConfig], {
+      encoding: 'utf8',
+    }),
+  );
+  console.log(
+    `a folder of ${MANY.toLocaleString('en')} entries, maxFilesPerPoll 1: listed and polled in ${mn.seconds.toFixed(2)} s, peak RSS ${mn.rssMB.toFixed(0)} MB (flat: 1,000,000 entries measured 113 MB)`,
+  );
+  fs.rmSync(many, { recursive: true, force: true });
 } finally {
   sshd.stop();
   fs.rmSync(work, { recursive: true, force: true });

@@ -79,28 +79,78 @@ export function compilePattern(pattern: string): (name: string) => boolean {
  * at most `maxFilesPerPoll`.
  */
 export function selectFiles(entries: readonly RemoteEntry[], opts: SelectOptions): Selection {
-  const matches = compilePattern(opts.pattern);
-  const ready: RemoteEntry[] = [];
-  const young: RemoteEntry[] = [];
-  let ignored = 0;
-  const skipped: Partial<Record<EntryKind, number>> = {};
-  const own = new Set(opts.ownFolders ?? []);
-  const minAgeMs = opts.minFileAgeSeconds * 1000;
-  for (const e of entries) {
-    if (isHiddenOrPartial(e.name) || !matches(e.name)) {
-      ignored++;
-      continue;
-    }
-    if (!e.isFile) {
-      ignored++;
-      const kind = e.kind ?? 'other';
-      if (!(kind === 'directory' && own.has(e.name))) skipped[kind] = (skipped[kind] ?? 0) + 1;
-      continue;
-    }
-    if (opts.nowMs - e.mtimeMs < minAgeMs) young.push(e);
-    else ready.push(e);
+  const selector = new FileSelector(opts);
+  selector.add(entries);
+  return selector.result();
+}
+
+const byAgeThenName = (a: RemoteEntry, b: RemoteEntry): number =>
+  a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * `selectFiles` over a listing that arrives in chunks: it keeps at most about twice
+ * `maxFilesPerPoll` ready entries (the oldest so far) and counts the rest, so a folder of
+ * a million entries costs no more memory than one of ten thousand. Oldest-first needs the
+ * whole listing, so every chunk is seen; none is kept.
+ */
+export class FileSelector {
+  private readonly matches: (name: string) => boolean;
+  private readonly own: Set<string>;
+  private readonly minAgeMs: number;
+  private ready: RemoteEntry[] = [];
+  private readyCount = 0;
+  private readonly young: RemoteEntry[] = [];
+  private ignored = 0;
+  private readonly skipped: Partial<Record<EntryKind, number>> = {};
+  /** Regular files seen, whatever their name. */
+  files = 0;
+  /** Entries seen. */
+  entries = 0;
+
+  constructor(private readonly opts: SelectOptions) {
+    this.matches = compilePattern(opts.pattern);
+    this.own = new Set(opts.ownFolders ?? []);
+    this.minAgeMs = opts.minFileAgeSeconds * 1000;
   }
-  ready.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const selected = ready.slice(0, opts.maxFilesPerPoll);
-  return { selected, young, deferred: ready.length - selected.length, ignored, skipped };
+
+  add(entries: readonly RemoteEntry[]): void {
+    for (const e of entries) {
+      this.entries++;
+      if (e.isFile) this.files++;
+      if (isHiddenOrPartial(e.name) || !this.matches(e.name)) {
+        this.ignored++;
+        continue;
+      }
+      if (!e.isFile) {
+        this.ignored++;
+        const kind = e.kind ?? 'other';
+        if (!(kind === 'directory' && this.own.has(e.name)))
+          this.skipped[kind] = (this.skipped[kind] ?? 0) + 1;
+        continue;
+      }
+      if (this.opts.nowMs - e.mtimeMs < this.minAgeMs) {
+        this.young.push(e);
+        continue;
+      }
+      this.readyCount++;
+      this.ready.push(e);
+      if (this.ready.length >= 2 * this.opts.maxFilesPerPoll + 1024) this.trim();
+    }
+  }
+
+  private trim(): void {
+    this.ready.sort(byAgeThenName);
+    this.ready.length = Math.min(this.ready.length, this.opts.maxFilesPerPoll);
+  }
+
+  result(): Selection {
+    this.trim();
+    return {
+      selected: this.ready,
+      young: this.young,
+      deferred: this.readyCount - this.ready.length,
+      ignored: this.ignored,
+      skipped: this.skipped,
+    };
+  }
 }

@@ -245,14 +245,25 @@ export class SftpSource implements Source {
   }
 
   async list(dir: string): Promise<RemoteEntry[]> {
+    const all: RemoteEntry[] = [];
+    await this.listEach(dir, (entries) => {
+      for (const e of entries) all.push(e);
+    });
+    return all;
+  }
+
+  /**
+   * Lists a folder chunk by chunk, as the server sends them (about 100 names from OpenSSH),
+   * keeping none: `visit` decides what to keep.
+   */
+  async listEach(dir: string, visit: (entries: RemoteEntry[]) => void): Promise<void> {
     const handle = await this.op<Buffer>('list', dir, (done) =>
       this.sftp.opendir(dir, (err, h) => done(err, h)),
     );
-    const items: { filename: string; attrs: Stats }[] = [];
     try {
       // Several READDIR requests in flight on one handle: the server answers them in order,
-      // each with the next chunk (about 100 names from OpenSSH), so a long folder costs a
-      // few round trips instead of one per chunk. After end of file, the rest answer EOF.
+      // each with the next chunk, so a long folder costs a few round trips instead of one
+      // per chunk. After end of file, the rest answer EOF.
       let eof = false;
       const next = async (): Promise<void> => {
         while (!eof) {
@@ -266,20 +277,25 @@ export class SftpSource implements Source {
               }),
           );
           if (!list) eof = true;
-          else for (const it of list) items.push(it);
+          else
+            visit(
+              list.map((it) => {
+                const kind = entryKind(it.attrs.mode);
+                return {
+                  name: it.filename,
+                  size: it.attrs.size,
+                  mtimeMs: it.attrs.mtime * 1000,
+                  isFile: kind === 'file',
+                  kind,
+                };
+              }),
+            );
         }
       };
       await Promise.all(Array.from({ length: READDIR_IN_FLIGHT }, next));
     } finally {
       this.closeQuietly(handle);
     }
-    return items.map((it) => ({
-      name: it.filename,
-      size: it.attrs.size,
-      mtimeMs: it.attrs.mtime * 1000,
-      isFile: entryKind(it.attrs.mode) === 'file',
-      kind: entryKind(it.attrs.mode),
-    }));
   }
 
   async read(path: string, size: number): Promise<Buffer> {

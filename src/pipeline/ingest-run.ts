@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { parseWebhookFile } from '../core/parse-file.js';
-import { selectFiles, type EntryKind, type RemoteEntry } from '../core/select-files.js';
+import { FileSelector, type EntryKind, type RemoteEntry } from '../core/select-files.js';
 import { MESSAGE_TYPES } from '../core/events.js';
 import { AppError, SftpError, describeError } from '../errors.js';
 import type {
@@ -120,12 +120,24 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
   if (opts.afterIngest === 'move') await source.ensureDir(opts.processedDir);
   await source.ensureDir(opts.errorDir);
 
-  const entries = await source.list(opts.remoteDir);
-  const leftovers = await reconcileUnfinished(deps, opts, new Set(entries.map((e) => e.name)));
   const ownFolders = [opts.processedDir, opts.errorDir]
     .filter((d) => posix.dirname(d) === posix.normalize(opts.remoteDir))
     .map((d) => posix.basename(d));
-  const sel = selectFiles(entries, { ...opts, nowMs: clock(), ownFolders });
+  // Files committed but never finished by an earlier run: is each still in the folder?
+  const unfinished = store
+    .listUnfinished()
+    .filter((f) => posix.dirname(f.remotePath) === opts.remoteDir);
+  const unfinishedNames = new Set(unfinished.map((f) => f.name));
+  const present = new Set<string>();
+  const selector = new FileSelector({ ...opts, nowMs: clock(), ownFolders });
+  const visit = (entries: RemoteEntry[]): void => {
+    selector.add(entries);
+    for (const e of entries) if (unfinishedNames.has(e.name)) present.add(e.name);
+  };
+  if (source.listEach) await source.listEach(opts.remoteDir, visit);
+  else visit(await source.list(opts.remoteDir));
+  const leftovers = await reconcileUnfinished(deps, opts, unfinished, present);
+  const sel = selector.result();
   summary.skipped = sel.skipped;
   if (Object.keys(sel.skipped).length)
     log.info(
@@ -133,12 +145,12 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
       'entries matching the pattern that are not regular files are left alone',
     );
   // Files only: the processed/ and error/ folders inside remoteDir are not "listed" work.
-  summary.listed = entries.filter((e) => e.isFile).length;
+  summary.listed = selector.files;
   summary.matched = sel.selected.length + sel.young.length + sel.deferred;
   summary.young = sel.young.length;
   summary.deferred = sel.deferred;
   log.debug(
-    { listed: entries.length, selected: sel.selected.length, young: sel.young.length },
+    { listed: selector.entries, selected: sel.selected.length, young: sel.young.length },
     'listed',
   );
 
@@ -301,12 +313,10 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
 async function reconcileUnfinished(
   deps: Deps,
   opts: IngestOptions,
+  unfinished: ReturnType<IngestStore['listUnfinished']>,
   listed: Set<string>,
 ): Promise<number> {
   const { source, store, log, clock } = deps;
-  const unfinished = store
-    .listUnfinished()
-    .filter((f) => posix.dirname(f.remotePath) === opts.remoteDir);
   const missing = unfinished.filter((f) => !listed.has(f.name));
   const records: FinishRecord[] = [];
   await mapPool(missing, opts.concurrency, async (f) => {

@@ -71,6 +71,8 @@ export interface IngestStore {
 /** The SFTP folder as the ingest pipeline sees it; `io/sftp-source.ts` is the real one. */
 export interface Source {
   list(dir: string): Promise<RemoteEntry[]>;
+  /** Lists chunk by chunk, keeping nothing (for folders of any size). */
+  listEach?(dir: string, visit: (entries: RemoteEntry[]) => void): Promise<void>;
   /** Reads a whole file of known size. */
   read(path: string, size: number): Promise<Buffer>;
   /** Reads at most `bytes` from the start of a file. */

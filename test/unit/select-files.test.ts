@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { entryKind, selectFiles, type RemoteEntry } from '../../src/core/select-files.js';
+import {
+  FileSelector,
+  entryKind,
+  selectFiles,
+  type RemoteEntry,
+} from '../../src/core/select-files.js';
 
 const now = Date.UTC(2026, 0, 1, 12);
 const f = (name: string, ageS: number, isFile = true): RemoteEntry => ({
@@ -94,5 +99,26 @@ describe('selectFiles', () => {
     // With pattern "*", folders named like processed/ and error/ are the service's own.
     const all = selectFiles(entries, { ...opts, pattern: '*', ownFolders: ['processed', 'error'] });
     expect(all.skipped).toEqual({ symlink: 3, fifo: 1, socket: 1, directory: 1 });
+  });
+  it('selects the same oldest files from a listing in chunks as from the whole, keeping few', () => {
+    // 5,000 entries with many equal mtimes (ties broken by name), listed in a shuffled order.
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const entries = Array.from({ length: 5000 }, (_, i) =>
+      f(`f-${String(i).padStart(5, '0')}.json`, 10 + Math.floor(rand() * 300)),
+    ).sort(() => rand() - 0.5);
+    // What oldest-first means, worked out directly: sort everything by (mtime, name).
+    const expected = [...entries]
+      .sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : 1))
+      .slice(0, 100)
+      .map((e) => e.name);
+    const limited = { ...opts, maxFilesPerPoll: 100 };
+    const selector = new FileSelector(limited);
+    for (let i = 0; i < entries.length; i += 97) selector.add(entries.slice(i, i + 97));
+    const chunked = selector.result();
+    expect(chunked.selected.map((e) => e.name)).toEqual(expected);
+    expect(chunked.deferred).toBe(4900);
+    expect(selectFiles(entries, limited).selected.map((e) => e.name)).toEqual(expected);
+    expect(selector.entries).toBe(5000);
   });
 });
