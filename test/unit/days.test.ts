@@ -62,4 +62,23 @@ describe('time zones', () => {
     expect(dayInZone(Date.UTC(2021, 6, 1, 23, 30), 'Europe/London')).toBe('2021-07-02');
     expect(dayInZone(Date.UTC(2021, 6, 1, 23, 30), 'UTC')).toBe('2021-07-01');
   });
+  it('reads Dublin wall times within hours after each clock change with the new offset', () => {
+    // Dublin: IST (UTC+1) from 2026-03-29 01:00 UTC, GMT (UTC+0) from 2026-10-25 01:00 UTC.
+    // 05:00 on 29 March is IST: 04:00 UTC (12 hours earlier the offset was still +0, so a
+    // reading that used the earlier offset for both candidates says 05:00 UTC).
+    expect(parseWebioDate('2026-03-29 05:00:00', 'Europe/Dublin')).toBe(
+      Date.UTC(2026, 2, 29, 4, 0),
+    );
+    // 08:00 on 25 October is GMT: 08:00 UTC (12 hours earlier it was IST, +1).
+    expect(parseWebioDate('2026-10-25 08:00:00', 'Europe/Dublin')).toBe(
+      Date.UTC(2026, 9, 25, 8, 0),
+    );
+    // And just before each change, the old offset: 00:30 GMT, 00:30 IST = 23:30 UTC the day before.
+    expect(parseWebioDate('2026-03-29 00:30:00', 'Europe/Dublin')).toBe(
+      Date.UTC(2026, 2, 29, 0, 30),
+    );
+    expect(parseWebioDate('2026-10-25 00:30:00', 'Europe/Dublin')).toBe(
+      Date.UTC(2026, 9, 24, 23, 30),
+    );
+  });
 });
