@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { inboundMessage, json, messageSend, messageStatusUpdate } from '../fixtures/webio.js';
@@ -145,5 +147,40 @@ describe('poison input against a real OpenSSH server', () => {
       (await runCli(['ingest', '--config', tight.configFile, '--json'])).stdout,
     );
     expect(r2.quarantined[0].reason).toBe('too-many-events');
+  });
+  it('writes no cell of any report that a spreadsheet would run as a formula', async () => {
+    const t = setupConfig(sshd);
+    const hostile = {
+      conversationId: '=1+1',
+      outboundChannelAddress: '=HYPERLINK("http://x","y")',
+      inboundChannelAddress: '@SUM(1+1)',
+      customerUID: '-2+3',
+      dateCreated: '2021-01-28 12:22:15.397',
+    };
+    dropFile(
+      t.remoteDir,
+      'all.json',
+      json([
+        { ...messageSend, ...hostile, communicationActionId: '=A1', body: '+cmd|x' },
+        { ...messageStatusUpdate, ...hostile, communicationActionId: '=A1', statusCode: '=2+5' },
+        { ...inboundMessage, ...hostile, communicationActionId: '@B2', body: '-1+1' },
+        { type: 'setStatus', ...hostile, status: '=cmd' },
+      ]),
+    );
+    expect((await runCli(['ingest', '--config', t.configFile])).code).toBe(0);
+    const exp = await runCli(['export', '--config', t.configFile, '--date', '2021-01-28']);
+    expect(exp.code).toBe(0);
+    let cells = 0;
+    for (const report of ['sends', 'inbound', 'statuses', 'daily-summary', 'other-events']) {
+      const file = path.join(t.config.export.dir, report, `${report}-2021-01-28.csv`);
+      const rows = parse(fs.readFileSync(file, 'utf8'), { from_line: 2 }) as string[][];
+      expect(rows.length, report).toBeGreaterThan(0);
+      for (const cell of rows.flat()) {
+        cells++;
+        // A leading =, +, -, @, tab or CR is a formula unless the cell is a plain number.
+        if (/^[=+\-@\t\r]/.test(cell)) expect(cell, `${report}: ${cell}`).toMatch(/^\+?[0-9]+$/);
+      }
+    }
+    expect(cells).toBeGreaterThan(30);
   });
 });
