@@ -176,8 +176,17 @@ async function serveDemo(
     }
   };
   // A first batch with every case in it (late status, other events, a broken file).
-  for (const f of generateSampleFiles({ files: 60, nowMs: Date.now() - 120_000, days: 1, seed: 7 }))
+  // They have been waiting a minute, so the first poll takes them (past minFileAgeSeconds).
+  const waiting = new Date(Date.now() - 60_000);
+  for (const f of generateSampleFiles({
+    files: 60,
+    nowMs: Date.now() - 120_000,
+    days: 1,
+    seed: 7,
+  })) {
     fs.writeFileSync(path.join(hooks, f.name), f.content);
+    fs.utimesSync(path.join(hooks, f.name), waiting, waiting);
+  }
   const timer = setInterval(drop, every * 1000);
 
   const info = {

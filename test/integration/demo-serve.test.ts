@@ -58,7 +58,7 @@ describe('demo --serve', () => {
       const first = await runCli(['ingest', '--config', info.config, '--json']);
       expect(first.code).toBe(0);
       const s1 = JSON.parse(first.stdout);
-      expect(s1.newEvents.messageSend).toBeGreaterThan(0);
+      expect(s1.newEvents.messageSend, first.stdout).toBeGreaterThan(0);
       // New files keep arriving: a later poll finds new events, never conflicts.
       await new Promise((r) => setTimeout(r, 2500));
       const later = await runCli(['ingest', '--config', info.config, '--json']);
