@@ -6,11 +6,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateSampleFiles } from '../dist/demo/sample-files.js';
 import { startSshd } from '../test/helpers/sshd.mjs';
+import { ingestInChild } from './ingest-run.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const N = Number(process.argv[2] ?? 20_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -59,29 +58,11 @@ try {
     // ours: a fresh copy of the folder and a fresh database each round
     const remote = path.join(sshd.root, `round-${r}`);
     execFileSync('cp', ['-a', master, remote]);
-    const local = path.join(work, `ours-${r}`);
-    fs.mkdirSync(local);
-    const config = path.join(local, 'config.json');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        sftp: {
-          host: '127.0.0.1',
-          port: sshd.port,
-          username: sshd.user,
-          privateKeyPath: sshd.clientKey,
-          hostKeyFingerprint: sshd.fingerprint,
-          remoteDir: remote,
-          maxFilesPerPoll: N,
-        },
-        database: { path: path.join(local, 'webio.sqlite') },
-      }),
-    );
-    const res = JSON.parse(
-      execFileSync(process.execPath, [path.join(here, 'ingest-child.mjs'), config], {
-        encoding: 'utf8',
-      }),
-    );
+    const res = await ingestInChild(sshd, {
+      remoteDir: remote,
+      local: path.join(work, `ours-${r}`),
+      sftp: { maxFilesPerPoll: N },
+    });
     if (res.files !== N || res.moved !== N)
       throw new Error(`ours fetched ${res.files} and moved ${res.moved} of ${N}`);
     results.ours.push(res.seconds);
@@ -194,28 +175,7 @@ try {
     fs.utimesSync(p, old, old);
     packedBytes += content.length;
   }
-  const packedLocal = path.join(work, 'packed');
-  fs.mkdirSync(packedLocal);
-  const packedConfig = path.join(packedLocal, 'config.json');
-  fs.writeFileSync(
-    packedConfig,
-    JSON.stringify({
-      sftp: {
-        host: '127.0.0.1',
-        port: sshd.port,
-        username: sshd.user,
-        privateKeyPath: sshd.clientKey,
-        hostKeyFingerprint: sshd.fingerprint,
-        remoteDir: packed,
-      },
-      database: { path: path.join(packedLocal, 'webio.sqlite') },
-    }),
-  );
-  const pk = JSON.parse(
-    execFileSync(process.execPath, [path.join(here, 'ingest-child.mjs'), packedConfig], {
-      encoding: 'utf8',
-    }),
-  );
+  const pk = await ingestInChild(sshd, { remoteDir: packed, local: path.join(work, 'packed') });
   if (pk.files !== PACKED || pk.events !== PACKED * 10_000)
     throw new Error(`packed: ${pk.files} files, ${pk.events} events`);
   console.log(
@@ -234,30 +194,11 @@ try {
   });
   for (let i = 0; i < MANY; i++)
     fs.writeFileSync(path.join(many, `f-${String(i).padStart(7, '0')}.json`), tiny);
-  const manyLocal = path.join(work, 'many');
-  fs.mkdirSync(manyLocal);
-  const manyConfig = path.join(manyLocal, 'config.json');
-  fs.writeFileSync(
-    manyConfig,
-    JSON.stringify({
-      sftp: {
-        host: '127.0.0.1',
-        port: sshd.port,
-        username: sshd.user,
-        privateKeyPath: sshd.clientKey,
-        hostKeyFingerprint: sshd.fingerprint,
-        remoteDir: many,
-        maxFilesPerPoll: 1,
-        minFileAgeSeconds: 0,
-      },
-      database: { path: path.join(manyLocal, 'webio.sqlite') },
-    }),
-  );
-  const mn = JSON.parse(
-    execFileSync(process.execPath, [path.join(here, 'ingest-child.mjs'), manyConfig], {
-      encoding: 'utf8',
-    }),
-  );
+  const mn = await ingestInChild(sshd, {
+    remoteDir: many,
+    local: path.join(work, 'many'),
+    sftp: { maxFilesPerPoll: 1, minFileAgeSeconds: 0 },
+  });
   console.log(
     `a folder of ${MANY.toLocaleString('en')} entries, maxFilesPerPoll 1: listed and polled in ${mn.seconds.toFixed(2)} s, peak RSS ${mn.rssMB.toFixed(0)} MB (flat: 1,000,000 entries measured 113 MB)`,
   );

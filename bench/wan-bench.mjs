@@ -7,12 +7,11 @@ import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateSampleFiles } from '../dist/demo/sample-files.js';
 import { startSshd } from '../test/helpers/sshd.mjs';
+import { ingestInChild } from './ingest-run.mjs';
 import { startLatencyProxy } from './latency-proxy.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const N = Number(process.argv[2] ?? 2_000);
 const RTTS = (process.env.RTTS ?? '0,20,40,80').split(',').map(Number);
 // The proxy lives in this process: children run asynchronously so its event loop keeps relaying.
@@ -50,27 +49,12 @@ try {
       // ours: a fresh copy of the folder and a fresh store
       const remote = path.join(sshd.root, `rtt-${rtt}`);
       execFileSync('cp', ['-a', master, remote]);
-      const local = path.join(work, `ours-${rtt}`);
-      fs.mkdirSync(local);
-      const config = path.join(local, 'config.json');
-      fs.writeFileSync(
-        config,
-        JSON.stringify({
-          sftp: {
-            host: '127.0.0.1',
-            port,
-            username: sshd.user,
-            privateKeyPath: sshd.clientKey,
-            hostKeyFingerprint: sshd.fingerprint,
-            remoteDir: remote,
-            maxFilesPerPoll: N,
-          },
-          database: { path: path.join(local, 'webio.sqlite') },
-        }),
-      );
-      const ours = JSON.parse(
-        (await run(process.execPath, [path.join(here, 'ingest-child.mjs'), config])).stdout,
-      );
+      const ours = await ingestInChild(sshd, {
+        remoteDir: remote,
+        local: path.join(work, `ours-${rtt}`),
+        port,
+        sftp: { maxFilesPerPoll: N },
+      });
       if (ours.files !== N || ours.moved !== N)
         throw new Error(`at ${rtt} ms ours fetched ${ours.files} and moved ${ours.moved} of ${N}`);
       fs.rmSync(remote, { recursive: true, force: true });
