@@ -14,6 +14,9 @@ export const apps = [
     args: 'run',
     cwd: here,
     interpreter: 'node',
+    // A smaller young generation: files packed with small events make short-lived objects by
+    // the million, and V8's default semi-spaces let RSS grow by ~40 MB for 3 % of speed.
+    node_args: '--max-semi-space-size=4',
     exec_mode: 'fork',
     instances: 1,
     autorestart: true,

@@ -175,11 +175,16 @@ try {
     fs.utimesSync(p, old, old);
     packedBytes += content.length;
   }
-  const pk = await ingestInChild(sshd, { remoteDir: packed, local: path.join(work, 'packed') });
+  // With the node flag ecosystem.config.js gives the service (a smaller young generation).
+  const pk = await ingestInChild(sshd, {
+    remoteDir: packed,
+    local: path.join(work, 'packed'),
+    nodeArgs: ['--max-semi-space-size=4'],
+  });
   if (pk.files !== PACKED || pk.events !== PACKED * 10_000)
     throw new Error(`packed: ${pk.files} files, ${pk.events} events`);
   console.log(
-    `\npacked files: ${PACKED} files of 10,000 events (${(packedBytes / 1e6).toFixed(1)} MB, ${(PACKED * 10_000).toLocaleString('en')} events): ${pk.seconds.toFixed(2)} s, ${Math.round(pk.events / pk.seconds).toLocaleString('en')} events/s, peak RSS ${pk.rssMB.toFixed(0)} MB (target <= 256 MB)`,
+    `\npacked files: ${PACKED} files of 10,000 events (${(packedBytes / 1e6).toFixed(1)} MB, ${(PACKED * 10_000).toLocaleString('en')} events): ${pk.seconds.toFixed(2)} s, ${Math.round(pk.events / pk.seconds).toLocaleString('en')} events/s, peak RSS ${pk.rssMB.toFixed(0)} MB with node --max-semi-space-size=4 as under pm2 (target <= 256 MB)`,
   );
 
   // A folder of many entries (an outage's backlog, or a folder nobody cleans) with

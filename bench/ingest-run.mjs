@@ -12,9 +12,13 @@ const run = promisify(execFile);
 /**
  * Ingests `remoteDir` from `sshd` (reached on `port`, default the server's own) into a new
  * folder `local`. Runs the child asynchronously, so a latency proxy in this process keeps
- * relaying meanwhile. Resolves with { seconds, files, moved, events, rssMB }.
+ * relaying meanwhile. `nodeArgs` go to node (e.g. the flags ecosystem.config.js gives the
+ * service). Resolves with { seconds, files, moved, events, rssMB }.
  */
-export async function ingestInChild(sshd, { remoteDir, local, port = sshd.port, sftp = {} }) {
+export async function ingestInChild(
+  sshd,
+  { remoteDir, local, port = sshd.port, sftp = {}, nodeArgs = [] },
+) {
   fs.mkdirSync(local, { recursive: true });
   const config = path.join(local, 'config.json');
   fs.writeFileSync(
@@ -33,6 +37,10 @@ export async function ingestInChild(sshd, { remoteDir, local, port = sshd.port, 
     }),
     { mode: 0o600 },
   );
-  const { stdout } = await run(process.execPath, [path.join(here, 'ingest-child.mjs'), config]);
+  const { stdout } = await run(process.execPath, [
+    ...nodeArgs,
+    path.join(here, 'ingest-child.mjs'),
+    config,
+  ]);
   return JSON.parse(stdout);
 }
