@@ -4,7 +4,7 @@ import { compilePattern, isHiddenOrPartial } from '../core/select-files.js';
 import { redactConfig } from '../config/load.js';
 import { describeError, HostKeyMismatchError } from '../errors.js';
 import type { Config } from '../config/schema.js';
-import { makeDirs } from '../io/csv-writer.js';
+import { formatMode, makeDirs } from '../io/file-modes.js';
 import { listExportFiles } from '../io/export-files.js';
 import { SftpSource } from '../io/sftp-source.js';
 import { REPORTS } from '../reports/index.js';
@@ -117,14 +117,12 @@ export async function doctorCommand(opts: CommonOptions, output: Output): Promis
     add(
       'file modes',
       true,
-      `store files 0600, export folders ${octal(config.export.dirMode)} and files ${octal(config.export.fileMode)} or tighter`,
+      `store files 0600, export folders ${formatMode(config.export.dirMode)} and files ${formatMode(config.export.fileMode)} or tighter`,
     );
   const ok = checks.every((c) => c.ok);
   if (opts.json) output.out(JSON.stringify({ ok, checks, config: redactConfig(config) }, null, 2));
   return ok ? 0 : 1;
 }
-
-const octal = (mode: number): string => mode.toString(8).padStart(4, '0');
 
 /** Bits of `actual` outside `allowed`: what makes a file looser than configured. */
 const looser = (actual: number, allowed: number): boolean => (actual & 0o777 & ~allowed) !== 0;
@@ -139,7 +137,7 @@ export function looseModes(config: Config): string[] {
   for (const file of [db, `${db}-wal`, `${db}-shm`, `${db}.lock`]) {
     const st = statOrUndefined(file);
     if (st && looser(st.mode, 0o600))
-      found.push(`${file} is ${octal(st.mode & 0o777)}, looser than 0600: chmod 600 ${file}`);
+      found.push(`${file} is ${formatMode(st.mode)}, looser than 0600: chmod 600 ${file}`);
   }
   const dir = path.resolve(config.export.dir);
   const { fileMode, dirMode } = config.export;
@@ -148,7 +146,7 @@ export function looseModes(config: Config): string[] {
     const st = statOrUndefined(folder);
     if (st && looser(st.mode, dirMode))
       found.push(
-        `${folder} is ${octal(st.mode & 0o777)}, looser than export.dirMode ${octal(dirMode)}: chmod ${octal(dirMode)} ${folder}`,
+        `${folder} is ${formatMode(st.mode)}, looser than export.dirMode ${formatMode(dirMode)}: chmod ${formatMode(dirMode)} ${folder}`,
       );
   }
   const files = [
@@ -164,7 +162,7 @@ export function looseModes(config: Config): string[] {
   });
   if (loose.length)
     found.push(
-      `${loose.length} export file(s) under ${dir} are looser than export.fileMode ${octal(fileMode)}: find ${dir} -type f -exec chmod ${octal(fileMode)} {} +`,
+      `${loose.length} export file(s) under ${dir} are looser than export.fileMode ${formatMode(fileMode)}: find ${dir} -type f -exec chmod ${formatMode(fileMode)} {} +`,
     );
   return found;
 }

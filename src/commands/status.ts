@@ -165,6 +165,7 @@ export function collectStatus(
 
 export function formatStatus(s: StatusReport): string {
   const c = s.counts;
+  const skipped = formatSkipped(s.skippedEntries);
   const lines = [
     `store: ${s.database}`,
     `rows: ${TABLES.map((r) => `${r} ${c.typed[r]}`).join(', ')}; conflicts ${c.conflicts}`,
@@ -180,9 +181,9 @@ export function formatStatus(s: StatusReport): string {
     `last error: ${s.lastError ? `${s.lastError.at} ${s.lastError.kind}: ${s.lastError.error}` : 'none'}`,
     `last file arrived: ${s.lastFileAt ?? 'never'}`,
     `files waiting on the server after the last poll: ${s.filesWaiting}`,
-    ...(formatSkipped(s.skippedEntries)
+    ...(skipped
       ? [
-          `skipped by the last poll: ${formatSkipped(s.skippedEntries)} (matching the pattern but not regular files; left alone)`,
+          `skipped by the last poll: ${skipped} (matching the pattern but not regular files; left alone)`,
         ]
       : []),
     `days waiting for export: ${s.pendingExportDays.join(', ') || 'none'}`,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { posix } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { formatMode } from '../io/file-modes.js';
 import { configSchema, type Config } from './schema.js';
 
 /** The default config shipped in `config/`, used when neither --config nor WEBIO_REPORTS_CONFIG is given. */
@@ -127,7 +128,6 @@ export function loadConfig(
 
 /** Group and other permission bits: a secret's file must have none (ssh's rule for keys). */
 const SHARED_BITS = 0o077;
-const modeOf = (st: fs.Stats): string => (st.mode & 0o777).toString(8).padStart(4, '0');
 
 /**
  * A config file that holds a password or passphrase inline must be private to its owner,
@@ -143,7 +143,7 @@ function refuseReadableInlineSecrets(file: string, raw: unknown): void {
   const st = fs.statSync(file);
   if ((st.mode & SHARED_BITS) === 0) return;
   throw new ConfigError(
-    `config file ${file} holds sftp.${inline.join(' and sftp.')} and is readable by group or others (mode ${modeOf(st)}); run \`chmod 600 ${file}\`, or move the secret to sftp.${inline[0]}File`,
+    `config file ${file} holds sftp.${inline.join(' and sftp.')} and is readable by group or others (mode ${formatMode(st.mode)}); run \`chmod 600 ${file}\`, or move the secret to sftp.${inline[0]}File`,
   );
 }
 
@@ -167,7 +167,7 @@ function readSecretFiles<T extends Config>(config: T): T {
     }
     if ((st.mode & SHARED_BITS) !== 0)
       throw new ConfigError(
-        `sftp.${fileKey} ${file} is readable by group or others (mode ${modeOf(st)}); run \`chmod 600 ${file}\``,
+        `sftp.${fileKey} ${file} is readable by group or others (mode ${formatMode(st.mode)}); run \`chmod 600 ${file}\``,
       );
     // One trailing line break is the file's, not the secret's (echo and editors add one).
     const secret = text.replace(/\r?\n$/, '');

@@ -98,10 +98,10 @@ export class SftpOpError extends SftpError {
   }
 }
 
-/** One SSH connection with many SFTP requests in flight; the real `Source`. */
 /** READDIR requests kept in flight while listing a folder. */
 const READDIR_IN_FLIGHT = 8;
 
+/** One SSH connection with many SFTP requests in flight; the real `Source`. */
 export class SftpSource implements Source {
   private constructor(
     private readonly client: SftpClient,

@@ -17,7 +17,7 @@ import type {
 } from '../pipeline/ports.js';
 import type { ExportRecord, ExportStore } from '../pipeline/export-run.js';
 import { AppError } from '../errors.js';
-import { createPrivateFile } from './csv-writer.js';
+import { createPrivateFile } from './file-modes.js';
 import { migrations } from './migrations/index.js';
 
 /** What an erasure removed (or would), and the days whose files held the address. */

@@ -34,7 +34,7 @@ export type IngestOptions = {
   batchSize?: number;
   /** A slice is committed once it holds this many events (default 10,000). */
   sliceEvents?: number;
-  /** File bytes held at once, fetched and not yet committed (default 32 MiB). */
+  /** File bytes held at once, fetched and not yet committed (default 8 MiB). */
   memoryBudgetBytes?: number;
 };
 
@@ -134,8 +134,7 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
     selector.add(entries);
     for (const e of entries) if (unfinishedNames.has(e.name)) present.add(e.name);
   };
-  if (source.listEach) await source.listEach(opts.remoteDir, visit);
-  else visit(await source.list(opts.remoteDir));
+  await source.listEach(opts.remoteDir, visit);
   const leftovers = await reconcileUnfinished(deps, opts, unfinished, present);
   const sel = selector.result();
   summary.skipped = sel.skipped;

@@ -72,7 +72,7 @@ export interface IngestStore {
 export interface Source {
   list(dir: string): Promise<RemoteEntry[]>;
   /** Lists chunk by chunk, keeping nothing (for folders of any size). */
-  listEach?(dir: string, visit: (entries: RemoteEntry[]) => void): Promise<void>;
+  listEach(dir: string, visit: (entries: RemoteEntry[]) => void): Promise<void>;
   /** Reads a whole file of known size. */
   read(path: string, size: number): Promise<Buffer>;
   /** Reads at most `bytes` from the start of a file. */

@@ -23,10 +23,10 @@ const config = loadConfig(configFile);
 const { store } = openStore(config);
 const real = await SftpSource.connect(config.sftp);
 const source = {
-  list: async (dir) => {
-    const r = await real.list(dir);
+  list: (dir) => real.list(dir),
+  listEach: async (dir, visit) => {
+    await real.listEach(dir, visit);
     if (point === 'list') die();
-    return r;
   },
   read: async (p, size) => {
     const r = await real.read(p, size);
