@@ -2,7 +2,8 @@
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  plugins: ['@stryker-mutator/vitest-runner'],
+  plugins: ['@stryker-mutator/vitest-runner', './test/mutation/log-ignorer.mjs'],
+  ignorers: ['log-text'],
   vitest: { configFile: 'vitest.mutation.config.ts' },
   mutate: ['src/core/**/*.ts', 'src/pipeline/**/*.ts'],
   coverageAnalysis: 'perTest',

@@ -5,6 +5,7 @@ import { validateConfig } from '../../src/config/load.js';
 import { SftpSource } from '../../src/io/sftp-source.js';
 import { SqliteStore } from '../../src/io/sqlite-store.js';
 import { runIngest, type IngestOptions } from '../../src/pipeline/ingest-run.js';
+import type { Source } from '../../src/pipeline/ports.js';
 import { inboundMessage, json, messageSend, messageStatusUpdate } from '../fixtures/webio.js';
 import { dropFile, listDir, setupConfig } from '../helpers/harness.js';
 import { useSshd } from '../helpers/use-sshd.js';
@@ -17,7 +18,13 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 async function ingest(
   t: ReturnType<typeof setupConfig>,
   over: Partial<IngestOptions> = {},
-  deps: { signal?: AbortSignal; store?: SqliteStore } = {},
+  deps: {
+    signal?: AbortSignal;
+    store?: SqliteStore;
+    clock?: () => number;
+    /** Fault injection at the boundary: a wrapper around the real SftpSource. */
+    wrap?: (source: SftpSource) => Source;
+  } = {},
 ) {
   const config = validateConfig(t.raw, {}, t.configFile);
   const store =
@@ -27,10 +34,10 @@ async function ingest(
   try {
     return await runIngest(
       {
-        source,
+        source: deps.wrap ? deps.wrap(source) : source,
         store,
         log: quiet,
-        clock: Date.now,
+        clock: deps.clock ?? Date.now,
         ...(deps.signal ? { signal: deps.signal } : {}),
       },
       { ...config.sftp, sourceTimeZone: 'UTC', ...over },
@@ -215,5 +222,387 @@ describe('runIngest in process', () => {
     const raw = { ...t.raw, sftp: { ...(t.raw.sftp as object), remoteDir: missing } };
     await expect(ingest({ ...t, raw })).rejects.toThrow(/does not exist on the server/);
     expect(fs.existsSync(missing)).toBe(false);
+  });
+});
+
+/** The real source with some of its methods replaced (fault injection at the boundary). */
+function withFaults(source: SftpSource, over: Partial<Source>): Source {
+  return new Proxy(source as unknown as Source, {
+    get(target, key, receiver) {
+      if (key in over) return over[key as keyof Source];
+      const v = Reflect.get(target, key, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+type FileRow = { name: string; finish: string; path: string | null; error: string | null };
+const fileRows = (store: SqliteStore): FileRow[] =>
+  store['db']
+    .prepare(
+      `SELECT name, finish, finished_path AS path, finish_error AS error FROM files ORDER BY name`,
+    )
+    .all() as FileRow[];
+
+function openStore(t: ReturnType<typeof setupConfig>): SqliteStore {
+  return new SqliteStore({
+    path: t.config.database.path,
+    busyTimeoutMs: 1000,
+    exportTimeZone: 'UTC',
+  });
+}
+
+/** Runs `fn` with the store's finish records switched off: a run that "crashed" after its
+ *  commits and moves, before recording them. */
+async function withoutFinishRecords<T>(store: SqliteStore, fn: () => Promise<T>): Promise<T> {
+  const original = store.recordFinishes.bind(store);
+  store.recordFinishes = () => undefined;
+  try {
+    return await fn();
+  } finally {
+    store.recordFinishes = original;
+  }
+}
+
+describe('runIngest in process: recovery', () => {
+  it('a file that vanishes or shrinks after the listing is that file’s error; the poll goes on', async () => {
+    const t = setupConfig(sshd);
+    dropFile(t.remoteDir, 'a.json', send(1), 300);
+    dropFile(t.remoteDir, 'b.json', send(2), 200);
+    dropFile(t.remoteDir, 'c.json', send(3), 100);
+    dropFile(t.remoteDir, 'd.json', send(4), 50);
+    const s = await ingest(
+      t,
+      {},
+      {
+        wrap: (real) =>
+          withFaults(real, {
+            listEach: async (dir, visit) => {
+              await real.listEach(dir, visit);
+              // After the listing: b.json is taken away, c.json is cut short.
+              fs.unlinkSync(path.join(t.remoteDir, 'b.json'));
+              fs.truncateSync(path.join(t.remoteDir, 'c.json'), 5);
+            },
+          }),
+      },
+    );
+    expect(s.fetchErrors.map((e) => e.file)).toEqual(['b.json', 'c.json']);
+    expect(s.fetchErrors[1]?.error).toMatch(/shrank/);
+    expect(s.stoppedEarly).toBeUndefined();
+    expect(s.fetched).toBe(2);
+    expect(s.newEvents.messageSend).toBe(2);
+    expect(listDir(t.processedDir)).toEqual(['a.json', 'd.json']);
+    expect(listDir(t.remoteDir)).toEqual(['c.json', 'error', 'processed']);
+  });
+
+  it('a connection lost mid-poll ends it early, keeping every commit; the next poll takes the rest', async () => {
+    const t = setupConfig(sshd);
+    dropFile(t.remoteDir, 'a.json', send(1), 300);
+    dropFile(t.remoteDir, 'x.json', send(2), 200);
+    dropFile(t.remoteDir, 'y.json', send(3), 100);
+    const store = openStore(t);
+    try {
+      const s = await ingest(
+        t,
+        { batchSize: 1, concurrency: 1 },
+        {
+          store,
+          wrap: (real) =>
+            withFaults(real, {
+              read: async (p, size) => {
+                if (p.endsWith('/x.json')) {
+                  // Once a.json is moved, the connection drops as x.json is read.
+                  while (fs.existsSync(path.join(t.remoteDir, 'a.json')))
+                    await new Promise((r) => setTimeout(r, 10));
+                  await real.close();
+                }
+                return real.read(p, size);
+              },
+            }),
+        },
+      );
+      expect(s.stoppedEarly).toEqual(expect.any(String));
+      expect(s.stoppedEarly).toBe(s.fetchErrors[0]?.error);
+      expect(s.fetchErrors.map((e) => e.file)).toEqual(['x.json']);
+      expect(s.fetched).toBe(1);
+      expect(listDir(t.processedDir)).toEqual(['a.json']);
+      expect(listDir(t.remoteDir)).toEqual(['error', 'processed', 'x.json', 'y.json']);
+
+      const next = await ingest(t, {}, { store });
+      expect(next.fetched).toBe(2);
+      expect(next.stoppedEarly).toBeUndefined();
+      expect(store.counts().typed.sends).toBe(3);
+      expect(listDir(t.processedDir)).toEqual(['a.json', 'x.json', 'y.json']);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('records a file taken away before its move as gone, and retries a failed move on the next poll', async () => {
+    const t = setupConfig(sshd);
+    dropFile(t.remoteDir, 'a.json', send(1), 300);
+    dropFile(t.remoteDir, 'v.json', send(2), 200);
+    const store = openStore(t);
+    const processedAside = `${t.processedDir}-aside`;
+    try {
+      const s = await ingest(
+        t,
+        {},
+        {
+          store,
+          wrap: (real) =>
+            withFaults(real, {
+              read: async (p, size) => {
+                const bytes = await real.read(p, size);
+                // Someone else takes v.json once it is read; processed/ turns into a file.
+                if (p.endsWith('/v.json')) fs.unlinkSync(path.join(t.remoteDir, 'v.json'));
+                if (p.endsWith('/a.json') && !fs.existsSync(processedAside)) {
+                  fs.renameSync(t.processedDir, processedAside);
+                  fs.writeFileSync(t.processedDir, 'not a folder');
+                }
+                return bytes;
+              },
+            }),
+        },
+      );
+      expect(s.fetched).toBe(2);
+      expect(s.finished.moved).toBe(0);
+      expect(s.finishErrors.map((e) => e.file)).toEqual(['a.json']);
+      expect(fileRows(store)).toEqual([
+        { name: 'a.json', finish: 'failed', path: null, error: s.finishErrors[0]?.error },
+        {
+          name: 'v.json',
+          finish: 'gone',
+          path: null,
+          error: 'the file disappeared before it could be finished',
+        },
+      ]);
+      expect(store.unfinishedFiles().map((f) => f.name)).toEqual(['a.json']);
+
+      // The folder is back: the next poll finishes a.json without reading it again.
+      fs.rmSync(t.processedDir);
+      fs.renameSync(processedAside, t.processedDir);
+      const next = await ingest(t, {}, { store });
+      expect(next.fetched).toBe(0);
+      expect(next.alreadyProcessed).toBe(1);
+      expect(next.finished.moved).toBe(1);
+      expect(store.counts().typed.sends).toBe(2);
+      expect(store.unfinishedFiles()).toEqual([]);
+      expect(listDir(t.processedDir)).toEqual(['a.json']);
+    } finally {
+      store.close();
+    }
+
+    // With afterIngest "delete", a file taken away before its delete is gone too.
+    const d = setupConfig(sshd, { afterIngest: 'delete' });
+    dropFile(d.remoteDir, 'v.json', send(3));
+    const dstore = openStore(d);
+    try {
+      const s = await ingest(
+        d,
+        {},
+        {
+          store: dstore,
+          wrap: (real) =>
+            withFaults(real, {
+              read: async (p, size) => {
+                const bytes = await real.read(p, size);
+                fs.unlinkSync(path.join(d.remoteDir, 'v.json'));
+                return bytes;
+              },
+            }),
+        },
+      );
+      expect(s.finishErrors).toEqual([]);
+      expect(s.finished.deleted).toBe(0);
+      expect(fileRows(dstore).map((r) => [r.name, r.finish])).toEqual([['v.json', 'gone']]);
+    } finally {
+      dstore.close();
+    }
+  });
+
+  it('after a crash between move and record, records where each committed file went', async () => {
+    const t = setupConfig(sshd);
+    dropFile(t.remoteDir, 'a.json', send(1), 300);
+    dropFile(t.remoteDir, 'b.json', send(2), 200);
+    dropFile(t.remoteDir, 'q.json', json({ type: 'messageSend' }), 100); // quarantined
+    const store = openStore(t);
+    try {
+      const first = await withoutFinishRecords(store, () => ingest(t, {}, { store }));
+      expect(first.fetched).toBe(3);
+      expect(store.unfinishedFiles().map((f) => f.name)).toEqual(['a.json', 'b.json', 'q.json']);
+      // Since then someone removed b.json from processed/.
+      fs.unlinkSync(path.join(t.processedDir, 'b.json'));
+
+      const second = await ingest(t, {}, { store });
+      expect(second.fetched).toBe(0);
+      expect(second.alreadyProcessed).toBe(0);
+      expect(fileRows(store)).toEqual([
+        {
+          name: 'a.json',
+          finish: 'moved',
+          path: path.posix.join(t.processedDir, 'a.json'),
+          error: null,
+        },
+        {
+          name: 'b.json',
+          finish: 'gone',
+          path: null,
+          error: 'the file left the folder before its move was recorded',
+        },
+        {
+          name: 'q.json',
+          finish: 'moved',
+          path: path.posix.join(t.errorDir, 'q.json'),
+          error: null,
+        },
+      ]);
+    } finally {
+      store.close();
+    }
+
+    // Deleted files: recorded as deleted. Kept files: still in the folder, recorded as kept.
+    for (const afterIngest of ['delete', 'keep'] as const) {
+      const u = setupConfig(sshd, { afterIngest });
+      dropFile(u.remoteDir, 'a.json', send(1));
+      const ustore = openStore(u);
+      try {
+        await withoutFinishRecords(ustore, () => ingest(u, {}, { store: ustore }));
+        const again = await ingest(u, {}, { store: ustore });
+        expect(again.fetched).toBe(0);
+        expect(fileRows(ustore).map((r) => [r.name, r.finish])).toEqual([
+          ['a.json', afterIngest === 'delete' ? 'deleted' : 'kept'],
+        ]);
+        expect(again.alreadyProcessed).toBe(afterIngest === 'keep' ? 1 : 0);
+      } finally {
+        ustore.close();
+      }
+    }
+  });
+
+  it('knows a committed file by its content when it comes back with a new time, too large ones included', async () => {
+    const t = setupConfig(sshd, { maxFileBytes: 1000 });
+    dropFile(t.remoteDir, 'a.json', send(1), 300);
+    dropFile(t.remoteDir, 'big.json', 'x'.repeat(1500), 200);
+    const store = openStore(t);
+    try {
+      await withoutFinishRecords(store, () => ingest(t, { maxFileBytes: 1000 }, { store }));
+      // Both come back (a re-upload after the crash): same bytes, a newer modification time.
+      fs.renameSync(path.join(t.processedDir, 'a.json'), path.join(t.remoteDir, 'a.json'));
+      fs.renameSync(path.join(t.errorDir, 'big.json'), path.join(t.remoteDir, 'big.json'));
+      for (const n of ['a.json', 'big.json']) {
+        const when = new Date(Date.now() - 60_000);
+        fs.utimesSync(path.join(t.remoteDir, n), when, when);
+      }
+      const again = await ingest(t, { maxFileBytes: 1000 }, { store });
+      expect(again.fetched).toBe(0);
+      expect(again.alreadyProcessed).toBe(2);
+      expect(again.quarantined).toEqual([]);
+      expect(store.quarantined(10).total).toBe(1);
+      expect(store.counts().typed.sends).toBe(1);
+      expect(listDir(t.processedDir)).toEqual(['a.json']);
+      expect(listDir(t.errorDir)).toEqual(['big.json']);
+      expect(store.unfinishedFiles()).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('leaves the unfinished files of another folder sharing the store alone', async () => {
+    const a = setupConfig(sshd);
+    const b = setupConfig(sshd);
+    dropFile(a.remoteDir, 'a.json', send(1));
+    dropFile(b.remoteDir, 'b.json', send(2));
+    const store = openStore(a);
+    try {
+      await withoutFinishRecords(store, () => ingest(a, {}, { store }));
+      await ingest(b, {}, { store });
+      expect(fileRows(store).map((r) => [r.name, r.finish])).toEqual([
+        ['a.json', 'pending'],
+        ['b.json', 'moved'],
+      ]);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('runIngest in process: limits', () => {
+  it('reads a file of exactly maxFileBytes, and keeps the first 64 KiB of a larger one', async () => {
+    const t = setupConfig(sshd);
+    const exact = send(1);
+    dropFile(t.remoteDir, 'exact.json', exact, 300);
+    dropFile(t.remoteDir, 'over.json', `${exact} `, 200);
+    const s = await ingest(t, { maxFileBytes: Buffer.byteLength(exact) });
+    expect(s.newEvents.messageSend).toBe(1);
+    expect(s.quarantined).toEqual([
+      {
+        file: 'over.json',
+        reason: 'too-large',
+        detail: `${Buffer.byteLength(exact) + 1} bytes is over sftp.maxFileBytes (${Buffer.byteLength(exact)}); the first ${Buffer.byteLength(exact) + 1} bytes are kept`,
+      },
+    ]);
+
+    const u = setupConfig(sshd);
+    dropFile(u.remoteDir, 'huge.json', 'y'.repeat(70_000));
+    const h = await ingest(u, { maxFileBytes: 1000 });
+    expect(h.quarantined[0]?.detail).toBe(
+      '70000 bytes is over sftp.maxFileBytes (1000); the first 65536 bytes are kept',
+    );
+    const store = openStore(u);
+    try {
+      const row = store['db']
+        .prepare(`SELECT length(content) AS n, content_truncated AS t FROM quarantine`)
+        .get() as { n: number; t: number };
+      expect(row).toEqual({ n: 65_536, t: 1 });
+    } finally {
+      store.close();
+    }
+  });
+
+  it('waits for an unreadable file until exactly parseGraceSeconds after its upload', async () => {
+    const t = setupConfig(sshd);
+    const mtime = Math.floor(Date.now() / 1000) * 1000 - 100_000;
+    const file = dropFile(t.remoteDir, 'partial.json', '{"type": "messa');
+    fs.utimesSync(file, new Date(mtime), new Date(mtime));
+    const before = await ingest(t, { parseGraceSeconds: 60 }, { clock: () => mtime + 59_999 });
+    expect(before.waiting.map((w) => w.file)).toEqual(['partial.json']);
+    expect(before.quarantined).toEqual([]);
+    const at = await ingest(t, { parseGraceSeconds: 60 }, { clock: () => mtime + 60_000 });
+    expect(at.waiting).toEqual([]);
+    expect(at.quarantined.map((q) => q.reason)).toEqual(['not-json']);
+  });
+
+  it('commits a slice as soon as it holds sliceEvents events', async () => {
+    const t = setupConfig(sshd);
+    for (let i = 0; i < 12; i++) {
+      const events = [0, 1, 2].map((k) => ({ ...messageSend, communicationActionId: `${i}-${k}` }));
+      dropFile(t.remoteDir, `f${String(i).padStart(2, '0')}.json`, json(events), 100 - i);
+    }
+    const store = openStore(t);
+    const slices: number[] = [];
+    const commitBatch = store.commitBatch.bind(store);
+    store.commitBatch = (items, now) => {
+      slices.push(items.length);
+      return commitBatch(items, now);
+    };
+    try {
+      // 3 events a file and a slice of 6: every second file closes a slice.
+      const s = await ingest(t, { sliceEvents: 6, concurrency: 4 }, { store });
+      expect(s.fetched).toBe(12);
+      expect(slices).toEqual([2, 2, 2, 2, 2, 2]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('does not count its own processed/ and error/ folders as skipped entries, other folders yes', async () => {
+    const t = setupConfig(sshd, { pattern: '*' });
+    dropFile(t.remoteDir, 'a.json', send(1));
+    fs.mkdirSync(path.join(t.remoteDir, 'archive'));
+    const s = await ingest(t, { pattern: '*' });
+    expect(s.skipped).toEqual({ directory: 1 });
+    expect(s.listed).toBe(1);
+    expect(s.fetched).toBe(1);
   });
 });

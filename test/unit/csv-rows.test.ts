@@ -26,6 +26,27 @@ describe('CSV rows', () => {
     expect(escapeFormula(input)).toBe(output);
   });
 
+  it('labels every code of Webio\'s published "Message Outcomes" by default', () => {
+    const labels = mergeLabels({});
+    const published = {
+      '0': 'Delivered',
+      '1': 'Invalid',
+      '2': 'Unavailable',
+      '3': 'Network error',
+      '5': 'Expired',
+      '6': 'Invalid message structure',
+      '7': 'Invalid contact structure',
+      '9': 'Overrun',
+      '10': 'Blocklisted',
+      '11': 'Profanity',
+      '12': 'Rejected',
+      '14': 'Unconfirmed',
+    };
+    for (const [code, label] of Object.entries(published))
+      expect(statusLabel(code, labels)).toBe(label);
+    for (const code of ['4', '8', '13', '15', '']) expect(statusLabel(code, labels)).toBe('');
+  });
+
   it('labels known codes and leaves unknown ones empty', () => {
     const labels = mergeLabels({ '3': 'Carrier down' });
     expect(statusLabel('0', labels)).toBe('Delivered');

@@ -34,4 +34,16 @@ describe('dedup rules', () => {
     expect(classifyMessage({ ...send, dateMs: send.dateMs + 1 }, send)).toBe('conflict');
     expect(classifyMessage({ ...send, customerUID: 'C1' }, send)).toBe('conflict');
   });
+
+  it.each([
+    'conversationId',
+    'outboundChannelAddress',
+    'inboundChannelAddress',
+    'customerUID',
+    'body',
+    'statusCode',
+  ] as const)('calls a row differing only in %s a conflict', (field) => {
+    expect(classifyMessage({ ...send, [field]: `${send[field]}x` }, send)).toBe('conflict');
+    expect(classifyMessage(send, { ...send, [field]: `${send[field]}x` })).toBe('conflict');
+  });
 });

@@ -49,6 +49,27 @@ describe('selectFiles', () => {
     expect(s.deferred).toBe(1);
   });
 
+  it('matches names case-sensitively, and never takes a dot name even when the pattern asks', () => {
+    const s = selectFiles([f('A.JSON', 60), f('.hidden.json', 60), f('b.json', 60)], {
+      ...opts,
+      pattern: '{*,.*}.{json,JSON}',
+    });
+    expect(s.selected.map((e) => e.name)).toEqual(['A.JSON', 'b.json']);
+    expect(selectFiles([f('A.JSON', 60)], opts).selected).toEqual([]);
+  });
+
+  it('tells entry kinds from the POSIX mode bits', () => {
+    expect(entryKind(0o100600)).toBe('file');
+    expect(entryKind(0o040700)).toBe('directory');
+    expect(entryKind(0o120777)).toBe('symlink');
+    expect(entryKind(0o010600)).toBe('fifo');
+    expect(entryKind(0o140700)).toBe('socket');
+    expect(entryKind(0o020620)).toBe('device'); // character device
+    expect(entryKind(0o060660)).toBe('device'); // block device
+    expect(entryKind(0o000644)).toBe('other');
+    expect(entryKind(0o170000)).toBe('other');
+  });
+
   it('honours other patterns', () => {
     const s = selectFiles([f('hook-1.ndjson', 60), f('hook-1.json', 60), f('x.ndjson', 60)], {
       ...opts,
