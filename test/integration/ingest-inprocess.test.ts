@@ -382,7 +382,22 @@ describe('runIngest in process: recovery', () => {
       // The folder is back: the next poll finishes a.json without reading it again.
       fs.rmSync(t.processedDir);
       fs.renameSync(processedAside, t.processedDir);
-      const next = await ingest(t, {}, { store });
+      const reads: string[] = [];
+      const next = await ingest(
+        t,
+        {},
+        {
+          store,
+          wrap: (real) =>
+            withFaults(real, {
+              read: (p, size) => {
+                reads.push(p);
+                return real.read(p, size);
+              },
+            }),
+        },
+      );
+      expect(reads).toEqual([]);
       expect(next.fetched).toBe(0);
       expect(next.alreadyProcessed).toBe(1);
       expect(next.finished.moved).toBe(1);
@@ -527,6 +542,52 @@ describe('runIngest in process: recovery', () => {
   });
 });
 
+describe('runIngest in process: store failures', () => {
+  it('a failed commit ends the run with its error, leaving the files for the next poll', async () => {
+    const t = setupConfig(sshd);
+    dropFile(t.remoteDir, 'a.json', send(1), 300);
+    dropFile(t.remoteDir, 'b.json', send(2), 200);
+    const store = openStore(t);
+    const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    const commitBatch = store.commitBatch.bind(store);
+    try {
+      store.commitBatch = () => {
+        throw full;
+      };
+      await expect(ingest(t, {}, { store })).rejects.toBe(full);
+      expect(listDir(t.remoteDir)).toEqual(['a.json', 'b.json', 'error', 'processed']);
+      store.commitBatch = commitBatch;
+      const next = await ingest(t, {}, { store });
+      expect(next.fetched).toBe(2);
+      expect(listDir(t.processedDir)).toEqual(['a.json', 'b.json']);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a failure to record finished moves ends the run with its error, after the moves', async () => {
+    const t = setupConfig(sshd);
+    dropFile(t.remoteDir, 'a.json', send(1));
+    const store = openStore(t);
+    const locked = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    const recordFinishes = store.recordFinishes.bind(store);
+    try {
+      store.recordFinishes = (records, now) => {
+        if (records.length) throw locked;
+        recordFinishes(records, now);
+      };
+      await expect(ingest(t, {}, { store })).rejects.toBe(locked);
+      expect(listDir(t.processedDir)).toEqual(['a.json']);
+      store.recordFinishes = recordFinishes;
+      // The next poll sees the committed file gone to processed/ and records it.
+      await ingest(t, {}, { store });
+      expect(fileRows(store).map((r) => [r.name, r.finish])).toEqual([['a.json', 'moved']]);
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('runIngest in process: limits', () => {
   it('reads a file of exactly maxFileBytes, and keeps the first 64 KiB of a larger one', async () => {
     const t = setupConfig(sshd);
@@ -555,6 +616,15 @@ describe('runIngest in process: limits', () => {
         .prepare(`SELECT length(content) AS n, content_truncated AS t FROM quarantine`)
         .get() as { n: number; t: number };
       expect(row).toEqual({ n: 65_536, t: 1 });
+      // A file quarantined for what it holds is kept whole.
+      dropFile(u.remoteDir, 'bad.json', '[1, 2');
+      await ingest(u, { parseGraceSeconds: 0 });
+      const bad = store['db']
+        .prepare(
+          `SELECT length(content) AS n, content_truncated AS t FROM quarantine WHERE name = 'bad.json'`,
+        )
+        .get() as { n: number; t: number };
+      expect(bad).toEqual({ n: 5, t: 0 });
     } finally {
       store.close();
     }
