@@ -5,11 +5,13 @@ import { writeFileAtomic } from './io/csv-writer.js';
 import type { Logger } from './io/logger.js';
 import { StoreLock } from './io/lock.js';
 import { SftpSource } from './io/sftp-source.js';
+import { ReportWorkers, exportThreads } from './io/report-workers.js';
 import { SqliteStore } from './io/sqlite-store.js';
 import {
   defaultExportDays,
   runExport,
   writeManifest,
+  type ExportOptions,
   type ExportSummary,
   type WriteFile,
 } from './pipeline/export-run.js';
@@ -102,21 +104,44 @@ export async function exportOnce(
   const runLog = log.child({ run: runId, job: 'export' });
   try {
     const chosen = days ?? defaultExportDays(store, Date.now(), config.export.timezone);
-    const summary = await runExport(
-      { store, writeFile: exportWriter(config), clock: Date.now, log: runLog },
-      {
-        dir: config.export.dir,
-        bom: config.export.bom,
-        timeZone: config.export.timezone,
-        labels: mergeLabels(config.export.statusLabels),
-        escapeFormulas: config.export.escapeFormulas,
-        classes: config.export.statusClasses,
-        optOutWords: config.export.optOutWords,
-        addressMode: config.export.addressMode,
-        hashKey: config.export.hashKey,
-      },
-      chosen,
-    );
+    const opts: ExportOptions = {
+      dir: config.export.dir,
+      bom: config.export.bom,
+      timeZone: config.export.timezone,
+      labels: mergeLabels(config.export.statusLabels),
+      escapeFormulas: config.export.escapeFormulas,
+      classes: config.export.statusClasses,
+      optOutWords: config.export.optOutWords,
+      addressMode: config.export.addressMode,
+      hashKey: config.export.hashKey,
+    };
+    // With more than one CPU, a day's reports are rendered side by side in worker threads.
+    const threads = exportThreads();
+    const workers =
+      threads > 1
+        ? new ReportWorkers({
+            dbPath: config.database.path,
+            busyTimeoutMs: config.database.busyTimeoutMs,
+            opts,
+            size: threads,
+          })
+        : undefined;
+    let summary: ExportSummary;
+    try {
+      summary = await runExport(
+        {
+          store,
+          writeFile: exportWriter(config),
+          clock: Date.now,
+          log: runLog,
+          ...(workers ? { render: workers.render, concurrency: threads } : {}),
+        },
+        opts,
+        chosen,
+      );
+    } finally {
+      await workers?.close();
+    }
     const ok = summary.failures.length === 0;
     store.endRun(
       runId,

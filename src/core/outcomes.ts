@@ -1,7 +1,7 @@
 /**
  * Delivery outcomes and the exact decimals of the KPI reports (DESIGN.md "Delivery outcomes",
- * "Report daily-summary"). The store computes the same rules in SQL for speed; these pure
- * versions define them, and tests hold the two together.
+ * "Report daily-summary"). The sends report applies these directly; daily-summary computes the
+ * same rules in SQL, in one pass, and tests hold the two together.
  */
 
 export type StatusClass = 'delivered' | 'failed' | 'unconfirmed';
@@ -77,8 +77,10 @@ export type StoredStatus = { code: string; dateMs: number };
  */
 export function finalStatus<T extends StoredStatus>(
   statuses: readonly T[],
-  classes: StatusClasses,
+  classes: StatusClasses | ((code: string) => StatusClass),
 ): T | undefined {
+  const classify =
+    typeof classes === 'function' ? classes : (code: string) => classOf(code, classes);
   let best: T | undefined;
   for (const s of statuses) {
     if (!best) {
@@ -86,7 +88,7 @@ export function finalStatus<T extends StoredStatus>(
       continue;
     }
     const byTime = s.dateMs - best.dateMs;
-    const byClass = CLASS_RANK[classOf(best.code, classes)] - CLASS_RANK[classOf(s.code, classes)];
+    const byClass = CLASS_RANK[classify(best.code)] - CLASS_RANK[classify(s.code)];
     if (
       byTime > 0 ||
       (byTime === 0 &&

@@ -107,7 +107,7 @@ export class SqliteStore implements IngestStore, ExportStore {
         );
       }
     }
-    // Report queries look status classes up here (see reports/sql.ts); it lives in the
+    // Report queries look status classes up here (daily-summary.ts); it lives in the
     // connection's own temp schema, so even a read-only connection can fill it.
     this.db.exec(
       `CREATE TEMP TABLE status_class (code TEXT PRIMARY KEY, rank INTEGER NOT NULL) WITHOUT ROWID`,

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
-import { stringify } from 'csv-stringify';
+import { csvRecord } from '../core/csv-format.js';
 import { escapeFormula } from '../core/csv-rows.js';
 import { addDays, dayInZone, dayRange, isValidDay } from '../core/days.js';
 import { classOf, foldOptOut, type StatusClass, type StatusClasses } from '../core/outcomes.js';
@@ -12,6 +12,7 @@ import {
   type ReportDefinition,
   type ReportParams,
 } from '../reports/index.js';
+import { mapPool } from './pool.js';
 import type { Clock, Log } from './ports.js';
 
 export type ExportRecord = {
@@ -184,7 +185,26 @@ export function reportParams(
 const WHITESPACE =
   '\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
 
-type Deps = { store: ExportStore; writeFile: WriteFile; clock: Clock; log: Log };
+/**
+ * Renders one report's day as CSV text, counting its rows into `counter`. By default the
+ * export renders in this thread from `store`; `io/report-workers.ts` renders in worker
+ * threads, each with its own read-only connection, so reports are written side by side.
+ */
+export type RenderReport = (
+  report: ReportDefinition,
+  day: string,
+  counter: { rows: number },
+) => AsyncIterable<string> | Iterable<string>;
+
+type Deps = {
+  store: ExportStore;
+  writeFile: WriteFile;
+  clock: Clock;
+  log: Log;
+  render?: RenderReport;
+  /** Reports of a day written at once (default 1; more pays only with `render` in workers). */
+  concurrency?: number;
+};
 
 /**
  * Writes `<dir>/<report>/<report>-<day>.csv` for every report and day, then manifest.json.
@@ -224,47 +244,52 @@ export async function runExport(
       store.clearDirty(day, started);
       continue;
     }
-    let dayOk = true;
+    // Built here for every day, so a setting no row can be written with fails the export.
     const ctx = reportContext(opts, day);
     const params = reportParams(opts, day);
-    for (const report of opts.reports ?? REPORTS) {
+    const render: RenderReport =
+      deps.render ??
+      ((report, _day, counter) => reportChunks(store, report, params, ctx, opts, counter));
+    const reports = opts.reports ?? REPORTS;
+    const written = await mapPool(reports, deps.concurrency ?? 1, async (report) => {
       const target = path.join(opts.dir, reportFileName(report.name, day));
       const counter = { rows: 0 };
       try {
         const previous = store.findExport(report.name, day);
-        const written = await writeFile(
-          target,
-          reportChunks(store, report, params, ctx, opts, counter),
-          { unchangedSha: previous?.path === target ? previous.sha256 : undefined },
-        );
-        const unchanged = written.unchanged === true;
+        const file = await writeFile(target, render(report, day, counter), {
+          unchangedSha: previous?.path === target ? previous.sha256 : undefined,
+        });
+        const unchanged = file.unchanged === true;
         if (!unchanged) {
           store.recordExport({
             report: report.name,
             day,
             path: target,
             rows: counter.rows,
-            bytes: written.bytes,
-            sha256: written.sha256,
+            bytes: file.bytes,
+            sha256: file.sha256,
             exportedAt: clock(),
           });
         }
-        summary.files.push({
-          report: report.name,
-          day,
-          path: target,
-          rows: counter.rows,
-          bytes: written.bytes,
-          unchanged,
-        });
+        const done = { report: report.name, day, path: target, rows: counter.rows };
+        return { file: { ...done, bytes: file.bytes, unchanged } };
       } catch (err) {
-        dayOk = false;
         const error = describeError(err);
-        summary.failures.push({ path: target, error });
         log.error(
           { path: target, err: error },
           'export file not written; the previous file is intact and the day will be exported again',
         );
+        return { failure: { path: target, error } };
+      }
+    });
+    // In report order, whichever finished first.
+    let dayOk = true;
+    for (const r of written) {
+      if (!r.ok) throw r.error;
+      if (r.value.file) summary.files.push(r.value.file);
+      if (r.value.failure) {
+        dayOk = false;
+        summary.failures.push(r.value.failure);
       }
     }
     if (dayOk) store.clearDirty(day, started);
@@ -281,47 +306,33 @@ export async function runExport(
   return summary;
 }
 
-async function* reportChunks(
+export function* reportChunks(
   store: ExportStore,
   report: ReportDefinition,
   params: ReportParams,
   ctx: ReportContext,
   opts: ExportOptions,
   counter: { rows: number },
-): AsyncGenerator<string> {
+): Generator<string> {
   const pageSize = opts.pageSize ?? 1000;
-  // One csv-stringify stream per file; its transform is synchronous, so each page's CSV
-  // can be read straight back out and memory holds one page at a time.
-  const csv = stringify({ bom: opts.bom, header: true, columns: [...report.columns] });
-  csv.setEncoding('utf8');
-  const drain = (): string => {
-    let out = '';
-    for (let c = csv.read() as string | null; c !== null; c = csv.read() as string | null) out += c;
-    return out;
-  };
+  // The BOM and the header start the first page; memory holds one page at a time.
+  let page = (opts.bom ? '\ufeff' : '') + csvRecord(report.columns);
+  let inPage = 0;
   const rows = store.iterateRows(report, params);
   try {
-    let inPage = 0;
     for (let r = rows.next(); !r.done; r = rows.next()) {
-      csv.write(report.toCsvRow(r.value, ctx));
+      page += csvRecord(report.toCsvRow(r.value, ctx));
       counter.rows++;
       if (++inPage === pageSize) {
+        yield page;
+        page = '';
         inPage = 0;
-        yield drain();
       }
     }
   } finally {
     rows.return?.();
   }
-  // With no rows at all, csv-stringify still writes the header (and BOM) when it ends.
-  const tail: string[] = [drain()];
-  await new Promise<void>((resolve, reject) => {
-    csv.on('data', (c: string) => tail.push(c));
-    csv.once('end', resolve);
-    csv.once('error', reject);
-    csv.end();
-  });
-  yield tail.join('');
+  yield page;
 }
 
 /** Writes `<dir>/manifest.json` from the recorded exports (untouched when unchanged). */

@@ -1,0 +1,57 @@
+/**
+ * A worker thread of `report-workers.ts`: renders one report's day at a time from its own
+ * read-only connection and posts the CSV text page by page. It posts a page only while it
+ * holds a credit (a slot of a SharedArrayBuffer the main thread refills as it writes), so a
+ * slow disk holds the worker back instead of filling memory; the second slot asks it to stop.
+ */
+import { parentPort } from 'node:worker_threads';
+import { describeError } from '../errors.js';
+import { reportChunks, reportContext, reportParams } from '../pipeline/export-run.js';
+import { REPORTS } from '../reports/index.js';
+import { SqliteStore } from './sqlite-store.js';
+import { CANCELLED, CREDITS, type RenderJob, type WorkerMessage } from './report-workers.js';
+
+let store: SqliteStore | undefined;
+
+function render(job: RenderJob): void {
+  const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
+  const control = new Int32Array(job.control);
+  try {
+    store ??= new SqliteStore({
+      path: job.dbPath,
+      busyTimeoutMs: job.busyTimeoutMs,
+      exportTimeZone: job.opts.timeZone,
+      readonly: true,
+    });
+    const report = REPORTS.find((r) => r.name === job.report);
+    if (!report) throw new Error(`no report named ${job.report}`);
+    const counter = { rows: 0 };
+    const chunks = reportChunks(
+      store,
+      report,
+      reportParams(job.opts, job.day),
+      reportContext(job.opts, job.day),
+      job.opts,
+      counter,
+    );
+    for (const text of chunks) {
+      // Sleeps while there is no credit and no request to stop.
+      while (Atomics.load(control, CREDITS) <= 0 && Atomics.load(control, CANCELLED) === 0)
+        Atomics.wait(control, CREDITS, Atomics.load(control, CREDITS));
+      if (Atomics.load(control, CANCELLED) !== 0) break;
+      Atomics.sub(control, CREDITS, 1);
+      post({ type: 'chunk', id: job.id, text });
+    }
+    post({ type: 'done', id: job.id, rows: counter.rows });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    post({
+      type: 'error',
+      id: job.id,
+      message: describeError(err),
+      ...(typeof code === 'string' ? { code } : {}),
+    });
+  }
+}
+
+parentPort?.on('message', (job: RenderJob) => render(job));

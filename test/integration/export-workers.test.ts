@@ -1,0 +1,164 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { mergeLabels } from '../../src/core/csv-rows.js';
+import { DEFAULT_OPT_OUT_WORDS, DEFAULT_STATUS_CLASSES } from '../../src/core/outcomes.js';
+import { writeFileAtomic } from '../../src/io/csv-writer.js';
+import { ReportWorkers } from '../../src/io/report-workers.js';
+import { runExport, type ExportOptions, type WriteFile } from '../../src/pipeline/export-run.js';
+import { REPORTS } from '../../src/reports/index.js';
+import { inboundMessage, messageSend, messageStatusUpdate, payment } from '../fixtures/webio.js';
+import { PROJECT_ROOT } from '../helpers/harness.js';
+import { freshStore, ingestEvents } from '../helpers/store.js';
+
+// Reports rendered in worker threads (the built worker script, as the CLI runs it) must give
+// the very bytes the export writes when it renders in its own thread.
+const WORKER = pathToFileURL(path.join(PROJECT_ROOT, 'dist', 'io', 'report-worker.js'));
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const DAYS = ['2026-03-28', '2026-03-29', '2026-03-30'];
+
+function seeded() {
+  const { store, dir } = freshStore('Europe/London');
+  const events: object[] = [];
+  for (let i = 0; i < 40; i++) {
+    const day = DAYS[i % 3] as string;
+    const at = `${day} ${String(i % 24).padStart(2, '0')}:${String(i).padStart(2, '0')}:00.000`;
+    const id = `s${i}`;
+    events.push({
+      ...messageSend,
+      communicationActionId: id,
+      outboundChannelAddress: `+4477009001${String(i % 7).padStart(2, '0')}`,
+      body: i % 5 ? `Hello, "number" ${i}\nsecond line` : `=HYPERLINK("x")`,
+      dateCreated: at,
+    });
+    if (i % 2)
+      events.push({
+        ...messageStatusUpdate,
+        communicationActionId: id,
+        statusCode: String(i % 4),
+        dateCreated: at,
+      });
+    if (i % 3 === 0)
+      events.push({
+        ...inboundMessage,
+        communicationActionId: `in${i}`,
+        body: 'STOP',
+        dateCreated: at,
+      });
+    if (i % 10 === 0) events.push({ ...payment, dateCreated: at });
+  }
+  ingestEvents(store, events);
+  return { store, dir };
+}
+
+function options(dir: string): ExportOptions {
+  return {
+    dir,
+    bom: true,
+    timeZone: 'Europe/London',
+    labels: mergeLabels({ '2': 'Phone off' }),
+    escapeFormulas: true,
+    classes: DEFAULT_STATUS_CLASSES,
+    optOutWords: DEFAULT_OPT_OUT_WORDS,
+    addressMode: 'hash',
+    hashKey: 'a-secret-of-sixteen+',
+    // Pages of 2 rows: many pages per file, more than a worker may render ahead.
+    pageSize: 2,
+  };
+}
+
+const files = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    fs
+      .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.csv'))
+      .sort()
+      .map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]),
+  );
+
+describe('reports rendered in worker threads', () => {
+  it('writes byte for byte what the export writes in its own thread', async () => {
+    const { store, dir } = seeded();
+    const here = path.join(dir, 'here');
+    const there = path.join(dir, 'there');
+    const deps = { store, writeFile: writeFileAtomic, clock: Date.now, log: quiet };
+    const inThread = await runExport(deps, options(here), DAYS);
+    for (const day of DAYS) store.markDirty(day, Date.now());
+    const workers = new ReportWorkers({
+      dbPath: path.join(dir, 'webio.sqlite'),
+      busyTimeoutMs: 1000,
+      opts: options(there),
+      size: 2,
+      workerUrl: WORKER,
+    });
+    try {
+      const threaded = await runExport(
+        { ...deps, render: workers.render, concurrency: 2 },
+        options(there),
+        DAYS,
+      );
+      expect(threaded.failures).toEqual([]);
+      expect(threaded.files.map((f) => [f.report, f.day, f.rows])).toEqual(
+        inThread.files.map((f) => [f.report, f.day, f.rows]),
+      );
+    } finally {
+      await workers.close();
+    }
+    const mine = files(here);
+    expect(Object.keys(mine)).toHaveLength(REPORTS.length * DAYS.length);
+    expect(files(there)).toEqual(mine);
+    // The hash key reached the threads: no file holds a number.
+    expect(Object.values(files(there)).some((t) => t.includes('+4477'))).toBe(false);
+  });
+
+  it('stops a thread whose file failed to write, reports it, and goes on with the next', async () => {
+    const { store, dir } = seeded();
+    const out = path.join(dir, 'out');
+    const workers = new ReportWorkers({
+      dbPath: path.join(dir, 'webio.sqlite'),
+      busyTimeoutMs: 1000,
+      opts: options(out),
+      size: 1,
+      workerUrl: WORKER,
+    });
+    // The sends file's write fails after its first page, as on a full disk.
+    const failing: WriteFile = async (target, chunks, o) => {
+      if (!target.includes(`${path.sep}sends${path.sep}`))
+        return writeFileAtomic(target, chunks, o);
+      const pages = (chunks as AsyncIterable<string>)[Symbol.asyncIterator]();
+      await pages.next();
+      await pages.return?.();
+      throw new Error('no space left on device');
+    };
+    try {
+      const s = await runExport(
+        { store, writeFile: failing, clock: Date.now, log: quiet, render: workers.render },
+        options(out),
+        [DAYS[0] as string],
+      );
+      expect(s.failures).toEqual([
+        {
+          path: path.join(out, 'sends', `sends-${DAYS[0]}.csv`),
+          error: 'no space left on device',
+        },
+      ]);
+      // The one thread went on to write the other four reports.
+      expect(s.files.map((f) => f.report)).toEqual(REPORTS.slice(1).map((r) => r.name));
+      expect(s.files.every((f) => f.rows >= 0)).toBe(true);
+      // A report the threads do not know is an error of that file, not of the export.
+      const odd = { ...(REPORTS[0] as (typeof REPORTS)[number]), name: 'no-such-report' };
+      const again = await runExport(
+        { store, writeFile: writeFileAtomic, clock: Date.now, log: quiet, render: workers.render },
+        { ...options(out), reports: [odd] },
+        [DAYS[0] as string],
+      );
+      const target = path.join(out, 'no-such-report', `no-such-report-${DAYS[0]}.csv`);
+      expect(again.failures).toEqual([
+        { path: target, error: `could not write ${target}: no report named no-such-report` },
+      ]);
+    } finally {
+      await workers.close();
+    }
+  });
+});
