@@ -126,12 +126,48 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
-/** ISO 8601 with milliseconds and the zone's offset: `2021-07-02T00:30:00.000+01:00`. */
+function pad3(n: number): string {
+  return n < 10 ? `00${n}` : n < 100 ? `0${n}` : String(n);
+}
+
+const DAY_MS = 86_400_000;
+/** The last day formatted (rows come in time order, so mostly a hit) and offset suffixes. */
+let lastDay = Number.NaN;
+let lastDayText = '';
+const offsetSuffixes = new Map<number, string>();
+
+function offsetSuffix(off: number): string {
+  let suffix = offsetSuffixes.get(off);
+  if (suffix === undefined) {
+    const abs = Math.abs(off);
+    suffix = `${off < 0 ? '-' : '+'}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
+    offsetSuffixes.set(off, suffix);
+  }
+  return suffix;
+}
+
+/**
+ * ISO 8601 with milliseconds and the zone's offset: `2021-07-02T00:30:00.000+01:00`. The
+ * same text as `new Date(local).toISOString()` with the offset appended, built from integer
+ * parts: this runs for every date cell of every report.
+ */
 export function formatIsoInZone(epochMs: number, tz: string): string {
   const off = offsetMinutes(tz, epochMs);
-  const local = new Date(epochMs + off * 60000).toISOString().slice(0, 23);
-  const abs = Math.abs(off);
-  return `${local}${off < 0 ? '-' : '+'}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
+  // Whole milliseconds, as a Date keeps them.
+  const local = Math.trunc(epochMs) + off * 60000;
+  const day = Math.floor(local / DAY_MS);
+  if (day !== lastDay) {
+    lastDayText = new Date(day * DAY_MS).toISOString().slice(0, -14);
+    lastDay = day;
+  }
+  let t = local - day * DAY_MS;
+  const ms = t % 1000;
+  t = (t - ms) / 1000;
+  const sec = t % 60;
+  t = (t - sec) / 60;
+  const min = t % 60;
+  const hour = (t - min) / 60;
+  return `${lastDayText}T${pad2(hour)}:${pad2(min)}:${pad2(sec)}.${pad3(ms)}${offsetSuffix(off)}`;
 }
 
 /** The calendar day (YYYY-MM-DD) of an instant in `tz`. */

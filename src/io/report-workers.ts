@@ -6,7 +6,7 @@ import type { ExportOptions, RenderReport } from '../pipeline/export-run.js';
 /** Slots of a job's control array (an Int32Array over a SharedArrayBuffer). */
 export const CREDITS = 0;
 export const CANCELLED = 1;
-/** Pages (1,000 rows each) a worker may render ahead of the writer. */
+/** Pages (250 rows each by default) a worker may render ahead of the writer. */
 const WINDOW = 8;
 
 /** Export settings as a worker receives them (report definitions are looked up by name). */

@@ -106,7 +106,7 @@ describe('export edges', () => {
     expect(pages.get('inbound-2026-06-25.csv')).toBe(1);
     store.markDirty('2026-06-25', Date.now());
     await runExport(deps, options(whole), ['2026-06-25']);
-    // The default page is 1,000 rows: 5 rows and the end of the file are one page.
+    // The default page is 250 rows: 5 rows and the end of the file are one page.
     expect(pages.get('sends-2026-06-25.csv')).toBe(1);
     const file = (d: string) =>
       fs.readFileSync(path.join(d, 'sends', 'sends-2026-06-25.csv'), 'utf8');

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   formatIsoInZone,
@@ -130,5 +131,52 @@ describe('isValidDay', () => {
     ['', false],
   ])('%j: %s', (day, valid) => {
     expect(isValidDay(day)).toBe(valid);
+  });
+});
+
+describe('formatIsoInZone', () => {
+  it('writes what Date.toISOString writes for the local time, with the offset, for any instant', () => {
+    const reference = (ms: number, tz: string): string => {
+      const off = offsetMinutes(tz, ms);
+      const abs = Math.abs(off);
+      const hh = String(Math.floor(abs / 60)).padStart(2, '0');
+      const mm = String(abs % 60).padStart(2, '0');
+      const local = new Date(ms + off * 60000).toISOString().slice(0, -1);
+      return `${local}${off < 0 ? '-' : '+'}${hh}:${mm}`;
+    };
+    const zones = [
+      'UTC',
+      'Europe/London',
+      'Asia/Kolkata',
+      'America/St_Johns',
+      'Pacific/Kiritimati',
+    ];
+    fc.assert(
+      fc.property(
+        // From 1900 to 2200, and whole days either side of a midnight.
+        fc.oneof(
+          fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2200, 0, 1) }),
+          fc.integer({ min: -3, max: 3 }).map((d) => Date.UTC(2026, 2, 29) + d * 86_400_000 - 1),
+        ),
+        fc.constantFrom(...zones),
+        (ms, tz) => {
+          expect(formatIsoInZone(ms, tz)).toBe(reference(ms, tz));
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    // Days alternate: the cached day must follow.
+    expect(formatIsoInZone(Date.UTC(2026, 0, 2, 0, 0, 0, 5), 'UTC')).toBe(
+      '2026-01-02T00:00:00.005+00:00',
+    );
+    expect(formatIsoInZone(Date.UTC(2026, 0, 1, 23, 59, 59, 999), 'UTC')).toBe(
+      '2026-01-01T23:59:59.999+00:00',
+    );
+    expect(formatIsoInZone(Date.UTC(2026, 0, 2, 0, 0, 10), 'UTC')).toBe(
+      '2026-01-02T00:00:10.000+00:00',
+    );
+    expect(formatIsoInZone(Date.UTC(1969, 11, 31, 23, 59, 59, 50), 'UTC')).toBe(
+      '1969-12-31T23:59:59.050+00:00',
+    );
   });
 });
