@@ -182,6 +182,19 @@ describe('export edges', () => {
       { ...payment, dateCreated: '2026-06-25 14:00:00.000' },
     ]);
 
+    // Hashed, an empty address stays empty too (the HMAC of "" would be 64 hex digits).
+    const hashed = path.join(dir, 'hashed');
+    await runExport(
+      { store, writeFile: writeFileAtomic, clock: Date.now, log: quiet },
+      options(hashed, { addressMode: 'hash', hashKey: 'a-secret-of-sixteen+' }),
+      ['2026-06-25'],
+    );
+    const cells = rows(path.join(hashed, 'sends', 'sends-2026-06-25.csv')).map(
+      (r) => r.outboundChannelAddress,
+    );
+    expect(cells[0]).toBe('');
+    expect(cells[1]).toMatch(/^[0-9a-f]{64}$/);
+
     await expect(
       runExport(
         { store, writeFile: writeFileAtomic, clock: Date.now, log: quiet },

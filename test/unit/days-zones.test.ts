@@ -44,6 +44,17 @@ describe('offsets in other zones', () => {
     );
   });
 
+  it('reads a Dublin time that happens twice as the earlier instant', () => {
+    // 2026-10-25: IST (+1) ends at 01:00 UTC, so 01:30 happens at 00:30 UTC and at 01:30 UTC.
+    expect(zonedToEpoch('Europe/Dublin', Date.UTC(2026, 9, 25, 1, 30))).toBe(
+      Date.UTC(2026, 9, 25, 0, 30),
+    );
+    // And 01:30 on 29 March does not exist (GMT 01:00 becomes IST 02:00): read as 02:30 IST.
+    expect(zonedToEpoch('Europe/Dublin', Date.UTC(2026, 2, 29, 1, 30))).toBe(
+      Date.UTC(2026, 2, 29, 1, 30),
+    );
+  });
+
   it('reads Sydney wall times around its clock changes', () => {
     // 2026-04-05: clocks go back from 03:00 AEDT to 02:00 AEST, so 02:30 happens twice; the
     // earlier is 02:30 AEDT = 15:30 UTC the day before.

@@ -3,6 +3,7 @@ import {
   DEFAULT_STATUS_CLASSES,
   classOf,
   compareStatusCodes,
+  divRoundHalfAway,
   finalStatus,
   foldOptOut,
   formatRatio,
@@ -37,6 +38,26 @@ describe('status classes', () => {
     expect(overlappingCodes(C)).toEqual([]);
   });
 
+  it.each([
+    ['2', '10', -1],
+    ['10', '2', 1],
+    ['-1', '1', -1],
+    ['2', '2', 0],
+    // Equal as numbers: compared as text.
+    ['02', '2', -1],
+    ['2', '02', 1],
+    // Non-numeric after numeric, and as text among themselves.
+    ['a', '1', 1],
+    ['1', 'a', -1],
+    ['1a', '5', 1],
+    ['a1', '5', 1],
+    ['b', 'a', 1],
+    ['a', 'b', -1],
+    ['x', 'x', 0],
+  ])('compares %j with %j as %d', (a, b, order) => {
+    expect(compareStatusCodes(a, b)).toBe(order);
+  });
+
   it('orders codes as numbers, non-numeric codes after them as text', () => {
     expect(['10', 'b', '2', '-1', 'a', '02', '9'].sort(compareStatusCodes)).toEqual([
       '-1',
@@ -64,12 +85,46 @@ describe('final status', () => {
     expect(finalStatus([s('x', 5), s('77', 5)], C)?.code).toBe('77');
   });
 
+  it('chooses the same status whatever the order they are listed in', () => {
+    const permutations = <T>(xs: T[]): T[][] =>
+      xs.length <= 1
+        ? [xs]
+        : xs.flatMap((x, i) =>
+            permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]),
+          );
+    // At time 5: delivered "0" beats failed "1" and "5" and unconfirmed "14"; "3" at time 4
+    // is older. At time 7 alone: "14" is the latest, whatever its class.
+    const equalTime = [s('14', 5), s('1', 5), s('0', 5), s('5', 5), s('3', 4)];
+    for (const p of permutations(equalTime)) expect(finalStatus(p, C)?.code).toBe('0');
+    for (const p of permutations([...equalTime, s('14', 7)]).slice(0, 200))
+      expect(finalStatus(p, C)?.code).toBe('14');
+    // Same class at the same time: the smaller code, as a number.
+    for (const p of permutations([s('12', 5), s('5', 5), s('10', 5)]))
+      expect(finalStatus(p, C)?.code).toBe('5');
+    // A classifier function gives the same answer as the classes it stands for.
+    expect(finalStatus(equalTime, (code) => classOf(code, C))?.code).toBe('0');
+  });
+
   it('is undefined without statuses (the send is pending)', () => {
     expect(finalStatus([], C)).toBeUndefined();
   });
 });
 
 describe('report decimals', () => {
+  it.each([
+    [5n, 2n, 3n],
+    [-5n, 2n, -3n],
+    [5n, -2n, -3n],
+    [-5n, -2n, 3n],
+    [4n, 2n, 2n],
+    [1n, 3n, 0n],
+    [2n, 3n, 1n],
+    [-2n, 3n, -1n],
+    [0n, 7n, 0n],
+  ])('rounds %d / %d half away from zero to %d', (n, d, q) => {
+    expect(divRoundHalfAway(n, d)).toBe(q);
+  });
+
   it('writes seconds with 3 decimals from whole milliseconds', () => {
     expect([0, 1, 999, 1000, 12345, -5, -1500].map(formatSeconds)).toEqual([
       '0.000',

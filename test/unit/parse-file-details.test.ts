@@ -88,9 +88,25 @@ describe('parseWebhookFile refusals, in detail', () => {
     });
     // Another type with an unreadable date is kept, undated.
     const kept = parse(line({ ...payment, dateCreated: 'yesterday' }));
-    expect(kept.ok && kept.events[0]).toEqual({
+    expect(kept.ok && kept.events[0]).toStrictEqual({
       type: 'payment',
       payload: expect.any(String),
+    });
+  });
+
+  it('names every invalid field of an event', () => {
+    const r = parse(line({ ...messageSend, conversationId: { id: 1 }, body: ['x'] }));
+    expect(r).toMatchObject({ reason: 'invalid-event', retryable: false });
+    const detail = r.ok ? '' : r.detail;
+    expect(detail).toMatch(/^event: messageSend conversationId: .+, body: .+$/);
+  });
+
+  it('refuses text that is not UTF-8 for good', () => {
+    expect(parseWebhookFile(new Uint8Array([0x7b, 0xc3, 0x28, 0x7d]), 'UTC', NOW)).toEqual({
+      ok: false,
+      reason: 'not-utf8',
+      detail: 'the file is not valid UTF-8',
+      retryable: false,
     });
   });
 

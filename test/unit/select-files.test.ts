@@ -70,6 +70,24 @@ describe('selectFiles', () => {
     expect(entryKind(0o170000)).toBe('other');
   });
 
+  it('breaks ties of equal age by name whatever the listing order', () => {
+    const names = ['b.json', 'c.json', 'a.json'];
+    for (const order of [names, [...names].reverse(), ['a.json', 'c.json', 'b.json']]) {
+      const s = selectFiles(
+        order.map((n) => f(n, 10)),
+        { ...opts, maxFilesPerPoll: 2 },
+      );
+      expect(s.selected.map((e) => e.name)).toEqual(['a.json', 'b.json']);
+    }
+  });
+
+  it('counts a non-file entry of unknown kind as "other"', () => {
+    const s = selectFiles([f('odd.json', 60, false), f('a.json', 60)], opts);
+    expect(s.skipped).toEqual({ other: 1 });
+    expect(s.young).toEqual([]);
+    expect(s.selected.map((e) => e.name)).toEqual(['a.json']);
+  });
+
   it('honours other patterns', () => {
     const s = selectFiles([f('hook-1.ndjson', 60), f('hook-1.json', 60), f('x.ndjson', 60)], {
       ...opts,
