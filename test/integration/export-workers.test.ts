@@ -161,4 +161,33 @@ describe('reports rendered in worker threads', () => {
       await workers.close();
     }
   });
+
+  it('reports a thread that died as a failure of its file, and starts another for the next', async () => {
+    const { store, dir } = seeded();
+    const out = path.join(dir, 'out');
+    const workers = new ReportWorkers({
+      dbPath: path.join(dir, 'webio.sqlite'),
+      busyTimeoutMs: 1000,
+      opts: options(out),
+      size: 1,
+      workerUrl: pathToFileURL(path.join(PROJECT_ROOT, 'test', 'helpers', 'dying-worker.mjs')),
+    });
+    try {
+      const s = await runExport(
+        { store, writeFile: writeFileAtomic, clock: Date.now, log: quiet, render: workers.render },
+        { ...options(out), reports: REPORTS.slice(0, 2) },
+        [DAYS[0] as string],
+      );
+      expect(s.files).toEqual([]);
+      expect(s.failures.map((f) => f.error)).toEqual(
+        REPORTS.slice(0, 2).map(
+          (r) =>
+            `could not write ${path.join(out, r.name, `${r.name}-${DAYS[0]}.csv`)}: report thread exited with code 3`,
+        ),
+      );
+      expect(store.dirtyDays()).toContain(DAYS[0]);
+    } finally {
+      await workers.close();
+    }
+  });
 });
