@@ -2,36 +2,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { mergeLabels } from '../../src/core/csv-rows.js';
-import { DEFAULT_OPT_OUT_WORDS, DEFAULT_STATUS_CLASSES } from '../../src/core/outcomes.js';
 import { writeFileAtomic } from '../../src/io/csv-writer.js';
 import {
   defaultExportDays,
   isReportableDay,
   runExport,
-  type ExportOptions,
   type WriteFile,
 } from '../../src/pipeline/export-run.js';
 import { messageSend, payment } from '../fixtures/webio.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
+import { exportOptions } from '../helpers/export-options.js';
 
 // Export's edges, in process with a real store and the real atomic writer: the retention
 // horizon, paging, the manifest's time and failure, and pseudonyms of missing addresses.
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const REPORT_NAMES = ['sends', 'inbound', 'statuses', 'daily-summary', 'other-events'];
 
-function options(dir: string, over: Partial<ExportOptions> = {}): ExportOptions {
-  return {
-    dir,
-    bom: false,
-    timeZone: 'Europe/London',
-    labels: mergeLabels({}),
-    escapeFormulas: true,
-    classes: DEFAULT_STATUS_CLASSES,
-    optOutWords: DEFAULT_OPT_OUT_WORDS,
-    ...over,
-  };
-}
+const options = exportOptions;
 const send = (id: string, dateCreated: string, extra: object = {}) => ({
   ...messageSend,
   communicationActionId: id,

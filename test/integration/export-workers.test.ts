@@ -3,7 +3,6 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { mergeLabels } from '../../src/core/csv-rows.js';
-import { DEFAULT_OPT_OUT_WORDS, DEFAULT_STATUS_CLASSES } from '../../src/core/outcomes.js';
 import { writeFileAtomic } from '../../src/io/csv-writer.js';
 import { ReportWorkers } from '../../src/io/report-workers.js';
 import { runExport, type ExportOptions, type WriteFile } from '../../src/pipeline/export-run.js';
@@ -11,6 +10,7 @@ import { REPORTS } from '../../src/reports/index.js';
 import { inboundMessage, messageSend, messageStatusUpdate, payment } from '../fixtures/webio.js';
 import { PROJECT_ROOT } from '../helpers/harness.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
+import { exportOptions } from '../helpers/export-options.js';
 
 // Reports rendered in worker threads (the built worker script, as the CLI runs it) must give
 // the very bytes the export writes when it renders in its own thread.
@@ -53,19 +53,14 @@ function seeded() {
 }
 
 function options(dir: string): ExportOptions {
-  return {
-    dir,
+  return exportOptions(dir, {
     bom: true,
-    timeZone: 'Europe/London',
     labels: mergeLabels({ '2': 'Phone off' }),
-    escapeFormulas: true,
-    classes: DEFAULT_STATUS_CLASSES,
-    optOutWords: DEFAULT_OPT_OUT_WORDS,
     addressMode: 'hash',
     hashKey: 'a-secret-of-sixteen+',
     // Pages of 2 rows: many pages per file, more than a worker may render ahead.
     pageSize: 2,
-  };
+  });
 }
 
 const files = (dir: string): Record<string, string> =>

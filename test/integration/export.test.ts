@@ -3,15 +3,10 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../src/io/csv-writer.js';
-import {
-  runExport,
-  defaultExportDays,
-  type ExportOptions,
-  type WriteFile,
-} from '../../src/pipeline/export-run.js';
+import { runExport, defaultExportDays, type WriteFile } from '../../src/pipeline/export-run.js';
 import { mergeLabels } from '../../src/core/csv-rows.js';
-import { DEFAULT_OPT_OUT_WORDS, DEFAULT_STATUS_CLASSES } from '../../src/core/outcomes.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
+import { exportOptions } from '../helpers/export-options.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -45,18 +40,7 @@ const status = (id: string, code: string, dateCreated: string) => ({
   dateCreated,
 });
 
-function options(dir: string, over: Partial<ExportOptions> = {}): ExportOptions {
-  return {
-    dir,
-    bom: false,
-    timeZone: 'Europe/London',
-    labels: mergeLabels({}),
-    escapeFormulas: true,
-    classes: DEFAULT_STATUS_CLASSES,
-    optOutWords: DEFAULT_OPT_OUT_WORDS,
-    ...over,
-  };
-}
+const options = exportOptions;
 
 const read = (file: string) => fs.readFileSync(file, 'utf8');
 const records = (file: string): Record<string, string>[] =>

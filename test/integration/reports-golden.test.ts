@@ -8,11 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { mergeLabels } from '../../src/core/csv-rows.js';
-import { DEFAULT_OPT_OUT_WORDS, DEFAULT_STATUS_CLASSES } from '../../src/core/outcomes.js';
 import { writeFileAtomic } from '../../src/io/csv-writer.js';
-import { defaultExportDays, runExport, type ExportOptions } from '../../src/pipeline/export-run.js';
+import { defaultExportDays, runExport } from '../../src/pipeline/export-run.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
+import { exportOptions } from '../helpers/export-options.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const WA = 'WhatsApp';
@@ -117,17 +116,7 @@ const secondWave = [
   inbound('I4', WA, 'c4', 'C', t('09:30:00.001', '2021-07-03'), 'Quit'),
 ];
 
-function options(dir: string): ExportOptions {
-  return {
-    dir,
-    bom: false,
-    timeZone: 'Europe/London',
-    labels: mergeLabels({}),
-    escapeFormulas: true,
-    classes: DEFAULT_STATUS_CLASSES,
-    optOutWords: DEFAULT_OPT_OUT_WORDS,
-  };
-}
+const options = exportOptions;
 
 const HEADER =
   'date,inboundChannelAddress,sent,delivered,failed,unconfirmed,pending,deliveryRate,medianSecondsToDelivery,p95SecondsToDelivery,inbound,optOuts,replied,customers,conversations';

@@ -8,10 +8,8 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mergeLabels } from '../../src/core/csv-rows.js';
 import { parseWebioDate } from '../../src/core/days.js';
 import {
-  DEFAULT_OPT_OUT_WORDS,
   DEFAULT_STATUS_CLASSES,
   classOf,
   finalStatus,
@@ -19,19 +17,12 @@ import {
   percentileOf,
 } from '../../src/core/outcomes.js';
 import { writeFileAtomic } from '../../src/io/csv-writer.js';
-import { defaultExportDays, runExport, type ExportOptions } from '../../src/pipeline/export-run.js';
+import { defaultExportDays, runExport } from '../../src/pipeline/export-run.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
+import { exportOptions } from '../helpers/export-options.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-const options = (dir: string): ExportOptions => ({
-  dir,
-  bom: false,
-  timeZone: 'Europe/London',
-  labels: mergeLabels({}),
-  escapeFormulas: true,
-  classes: DEFAULT_STATUS_CLASSES,
-  optOutWords: DEFAULT_OPT_OUT_WORDS,
-});
+const options = exportOptions;
 
 const CHANNELS = ['SMS', 'WhatsApp', 'Webchat'];
 const CODES = ['0', '1', '2', '3', '4', '5', '12', '14', '77', 'x'];
