@@ -140,7 +140,23 @@ describe('runIngest in process', () => {
       store.recordFinishes = original;
       // Put the files back where the crashed run found them, one under its old name.
       fs.renameSync(path.join(t.processedDir, 'a.json'), path.join(t.remoteDir, 'a.json'));
-      const second = await ingest(t, {}, { store });
+      // Known by name, size and time as committed and pending: finished without a read.
+      const reads: string[] = [];
+      const second = await ingest(
+        t,
+        {},
+        {
+          store,
+          wrap: (real) =>
+            withFaults(real, {
+              read: (p, size) => {
+                reads.push(p);
+                return real.read(p, size);
+              },
+            }),
+        },
+      );
+      expect(reads).toEqual([]);
       expect(second.fetched).toBe(0);
       expect(second.alreadyProcessed).toBe(1);
       expect(second.newEvents.messageSend).toBe(0);
