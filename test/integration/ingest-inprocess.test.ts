@@ -147,13 +147,7 @@ describe('runIngest in process', () => {
         {},
         {
           store,
-          wrap: (real) =>
-            withFaults(real, {
-              read: (p, size) => {
-                reads.push(p);
-                return real.read(p, size);
-              },
-            }),
+          wrap: recordingReads(reads),
         },
       );
       expect(reads).toEqual([]);
@@ -250,6 +244,17 @@ function withFaults(source: SftpSource, over: Partial<Source>): Source {
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
+}
+
+/** The real source, recording the path of every file read into `reads`. */
+function recordingReads(reads: string[]): (real: SftpSource) => Source {
+  return (real) =>
+    withFaults(real, {
+      read: (p, size) => {
+        reads.push(p);
+        return real.read(p, size);
+      },
+    });
 }
 
 type FileRow = { name: string; finish: string; path: string | null; error: string | null };
@@ -404,13 +409,7 @@ describe('runIngest in process: recovery', () => {
         {},
         {
           store,
-          wrap: (real) =>
-            withFaults(real, {
-              read: (p, size) => {
-                reads.push(p);
-                return real.read(p, size);
-              },
-            }),
+          wrap: recordingReads(reads),
         },
       );
       expect(reads).toEqual([]);
