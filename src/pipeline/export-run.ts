@@ -275,8 +275,10 @@ export async function runExport(
             exportedAt: clock(),
           });
         }
-        const done = { report: report.name, day, path: target, rows: counter.rows };
-        return { file: { ...done, bytes: file.bytes, unchanged } };
+        const { rows } = counter;
+        return {
+          file: { report: report.name, day, path: target, rows, bytes: file.bytes, unchanged },
+        };
       } catch (err) {
         const error = describeError(err);
         log.error(

@@ -63,6 +63,16 @@ function options(dir: string): ExportOptions {
   });
 }
 
+/** A pool of `size` report threads over the seeded store in `dir`, writing under `out`. */
+const threads = (dir: string, out: string, size: number, workerUrl = WORKER): ReportWorkers =>
+  new ReportWorkers({
+    dbPath: path.join(dir, 'webio.sqlite'),
+    busyTimeoutMs: 1000,
+    opts: options(out),
+    size,
+    workerUrl,
+  });
+
 const files = (dir: string): Record<string, string> =>
   Object.fromEntries(
     fs
@@ -80,13 +90,7 @@ describe('reports rendered in worker threads', () => {
     const deps = { store, writeFile: writeFileAtomic, clock: Date.now, log: quiet };
     const inThread = await runExport(deps, options(here), DAYS);
     for (const day of DAYS) store.markDirty(day, Date.now());
-    const workers = new ReportWorkers({
-      dbPath: path.join(dir, 'webio.sqlite'),
-      busyTimeoutMs: 1000,
-      opts: options(there),
-      size: 2,
-      workerUrl: WORKER,
-    });
+    const workers = threads(dir, there, 2);
     try {
       const threaded = await runExport(
         { ...deps, render: workers.render, concurrency: 2 },
@@ -110,13 +114,7 @@ describe('reports rendered in worker threads', () => {
   it('stops a thread whose file failed to write, reports it, and goes on with the next', async () => {
     const { store, dir } = seeded();
     const out = path.join(dir, 'out');
-    const workers = new ReportWorkers({
-      dbPath: path.join(dir, 'webio.sqlite'),
-      busyTimeoutMs: 1000,
-      opts: options(out),
-      size: 1,
-      workerUrl: WORKER,
-    });
+    const workers = threads(dir, out, 1);
     // The sends file's write fails after its first page, as on a full disk.
     const failing: WriteFile = async (target, chunks, o) => {
       if (!target.includes(`${path.sep}sends${path.sep}`))
@@ -160,13 +158,12 @@ describe('reports rendered in worker threads', () => {
   it('reports a thread that died as a failure of its file, and starts another for the next', async () => {
     const { store, dir } = seeded();
     const out = path.join(dir, 'out');
-    const workers = new ReportWorkers({
-      dbPath: path.join(dir, 'webio.sqlite'),
-      busyTimeoutMs: 1000,
-      opts: options(out),
-      size: 1,
-      workerUrl: pathToFileURL(path.join(PROJECT_ROOT, 'test', 'helpers', 'dying-worker.mjs')),
-    });
+    const workers = threads(
+      dir,
+      out,
+      1,
+      pathToFileURL(path.join(PROJECT_ROOT, 'test', 'helpers', 'dying-worker.mjs')),
+    );
     try {
       const s = await runExport(
         { store, writeFile: writeFileAtomic, clock: Date.now, log: quiet, render: workers.render },
