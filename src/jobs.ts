@@ -17,7 +17,7 @@ import {
 } from './pipeline/export-run.js';
 import { runIngest, type IngestSummary } from './pipeline/ingest-run.js';
 import { runPurge, type PurgeSummary } from './pipeline/purge-run.js';
-import { listExportFiles, removeExportFile } from './io/export-files.js';
+import { listExportFiles, removeExportFile, removeExportLeftovers } from './io/export-files.js';
 import { REPORTS } from './reports/index.js';
 
 /** An open store and the lock that guards it, released in reverse order. */
@@ -103,6 +103,10 @@ export async function exportOnce(
   const runId = storeStep(config, () => store.startRun('export', Date.now()));
   const runLog = log.child({ run: runId, job: 'export' });
   try {
+    // A killed export's temp files hold whole days of customer data: gone before this one.
+    const leftovers = await removeExportLeftovers(config.export.dir);
+    if (leftovers.length)
+      runLog.info({ files: leftovers.length }, 'removed temp files left by an interrupted export');
     const chosen = days ?? defaultExportDays(store, Date.now(), config.export.timezone);
     const opts: ExportOptions = {
       dir: config.export.dir,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { ExportWriteError } from '../errors.js';
 import { DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, makeDirs } from './file-modes.js';
+import { tempNameFor } from './export-files.js';
 
 export type WrittenFile = { path: string; bytes: number; sha256: string; unchanged: boolean };
 
@@ -27,7 +28,7 @@ export async function writeFileAtomic(
   } = {},
 ): Promise<WrittenFile> {
   const dir = path.dirname(target);
-  const tmp = path.join(dir, `.${path.basename(target)}.tmp-${randomBytes(8).toString('hex')}`);
+  const tmp = tempNameFor(target, randomBytes(8).toString('hex'));
   let unchanged = false;
   const hash = createHash('sha256');
   let bytes = 0;

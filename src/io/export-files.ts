@@ -29,3 +29,40 @@ export function listExportFiles(dir: string, reports: readonly string[]): Export
 export function removeExportFile(file: string): void {
   fs.rmSync(file, { force: true });
 }
+
+/** The temp name `writeFileAtomic` gives a file while writing it: `.<name>.tmp-<16 hex>`. */
+const TEMP_NAME = /^\..+\.tmp-[0-9a-f]{16}$/;
+
+/** The temp file name for writing `target` atomically. */
+export function tempNameFor(target: string, suffix: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${suffix}`);
+}
+
+/**
+ * Removes what killed exports left under `dir`: temp files of `writeFileAtomic` that were
+ * never renamed into place (a temp file holds a whole day of customer data). Only one
+ * export writes into a folder at a time (the store's write lock), so any temp file found
+ * before an export starts belongs to none that is running. Returns the paths removed.
+ */
+export async function removeExportLeftovers(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  const walk = async (folder: string): Promise<void> => {
+    let entries: fs.Dirent[];
+    try {
+      entries = await fs.promises.readdir(folder, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    for (const e of entries) {
+      const full = path.join(folder, e.name);
+      if (e.isDirectory()) await walk(full);
+      else if (e.isFile() && TEMP_NAME.test(e.name)) {
+        await fs.promises.rm(full, { force: true });
+        removed.push(full);
+      }
+    }
+  };
+  await walk(dir);
+  return removed;
+}
