@@ -3,6 +3,8 @@ export class AppError extends Error {
   readonly code: string;
   /** Process exit code the CLI uses for this error. */
   readonly exitCode: number;
+  /** Set once a command printed this failure inside its own --json result. */
+  reported = false;
 
   constructor(code: string, message: string, options: { cause?: unknown; exitCode?: number } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -33,13 +35,33 @@ export class HostKeyMismatchError extends AppError {
   }
 }
 
+/**
+ * What kind of failure an SFTP operation met, so that callers decide without reading status
+ * numbers or message text:
+ * - `not-found`, `denied`, `exists`: the server answered about this one file;
+ * - `failure`: the server answered with a generic failure about this one file;
+ * - `connection`: the session is gone or stalled (every request in flight fails with it).
+ */
+export type SftpFailure = 'not-found' | 'denied' | 'exists' | 'failure' | 'connection';
+
 /** Connecting, authenticating or talking to the SFTP server failed; `stage` says where. */
 export class SftpError extends AppError {
   readonly stage: string;
-  constructor(stage: string, message: string, options: { cause?: unknown } = {}) {
+  readonly kind: SftpFailure;
+  constructor(
+    stage: string,
+    message: string,
+    options: { cause?: unknown; kind?: SftpFailure } = {},
+  ) {
     super('SFTP', `sftp ${stage}: ${message}`, options);
     this.stage = stage;
+    this.kind = options.kind ?? 'connection';
   }
+}
+
+/** The kind of an SFTP failure, or undefined for an error that is not one. */
+export function sftpFailureOf(err: unknown): SftpFailure | undefined {
+  return err instanceof SftpError ? err.kind : undefined;
 }
 
 /** Another process holds the store. */
@@ -54,20 +76,58 @@ export class LockedError extends AppError {
   }
 }
 
+/**
+ * Where a run was when the store failed, and what was safe by then: the message must say
+ * what happened to the files, and that depends on it.
+ * - `commit`: a slice of fetched files was being committed (`storedFiles` were committed
+ *   and are being finished before it);
+ * - `record-finishes`: every fetched file is stored; some were moved or deleted on the
+ *   server without that being recorded;
+ * - `record-run`: the run completed; only its entry in the run history is missing.
+ */
+export type StoreStage = 'commit' | 'record-finishes' | 'record-run';
+
+/** A store failure inside a run, with the stage it happened at (see `StoreStage`). */
+export class StoreStageFailure extends Error {
+  constructor(
+    readonly stage: StoreStage,
+    readonly storedFiles: number,
+    cause: unknown,
+  ) {
+    super(describeError(cause), { cause });
+  }
+}
+
 /** The SQLite store refused a write (disk full, I/O error, locked by another process). */
 export class StoreError extends AppError {
-  constructor(path: string, cause: unknown) {
+  constructor(path: string, cause: unknown, context?: { stage: StoreStage; storedFiles: number }) {
     const code = (cause as { code?: unknown }).code;
-    const hint =
-      code === 'SQLITE_FULL'
-        ? '; free disk space: the batch was rolled back and its files stay on the server for the next poll'
-        : code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED'
-          ? '; another process held the database longer than database.busyTimeoutMs; nothing was changed'
-          : typeof code === 'string' && code.startsWith('SQLITE_IOERR')
-            ? '; is the disk full or failing? The batch was rolled back and its files stay on the server'
-            : '';
+    const full =
+      code === 'SQLITE_FULL' || (typeof code === 'string' && code.startsWith('SQLITE_IOERR'));
+    const busy = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+    const what = !context
+      ? 'nothing was changed'
+      : context.stage === 'commit'
+        ? `the slice being committed was rolled back and its files stay on the server for the next poll${context.storedFiles ? `; ${context.storedFiles} file(s) committed before it are stored and finished as usual` : ''}`
+        : context.stage === 'record-finishes'
+          ? 'every fetched file is stored; files moved or deleted on the server just now are recorded by the next poll'
+          : 'the run itself completed (its events are stored and its files finished); only its entry in the run history is missing';
+    const hint = full
+      ? `; ${code === 'SQLITE_FULL' ? 'free disk space' : 'is the disk full or failing?'}: ${what}`
+      : busy
+        ? `; another process held the database longer than database.busyTimeoutMs; ${what}`
+        : '';
     super('STORE', `store ${path}: ${describeError(cause)}${hint}`, { cause });
   }
+}
+
+/** A store failure, made into the StoreError that says what happened; anything else as it is. */
+export function asStoreError(path: string, err: unknown): unknown {
+  if (err instanceof StoreStageFailure)
+    return isTransientStoreError(err.cause)
+      ? new StoreError(path, err.cause, { stage: err.stage, storedFiles: err.storedFiles })
+      : err.cause;
+  return isTransientStoreError(err) ? new StoreError(path, err) : err;
 }
 
 /** SQLite errors that are about the environment, not a bug: retried on the next tick. */

@@ -1,6 +1,12 @@
 import { mergeLabels } from './core/csv-rows.js';
 import type { Config } from './config/schema.js';
-import { StoreError, describeError, isTransientStoreError } from './errors.js';
+import {
+  StoreError,
+  StoreStageFailure,
+  asStoreError,
+  describeError,
+  isTransientStoreError,
+} from './errors.js';
 import { writeFileAtomic } from './io/csv-writer.js';
 import type { Logger } from './io/logger.js';
 import { StoreLock } from './io/lock.js';
@@ -59,27 +65,31 @@ export async function ingestOnce(
   const runLog = log.child({ run: runId, job: 'ingest' });
   let source: SftpSource | undefined;
   try {
-    source = await SftpSource.connect(config.sftp);
+    source = await SftpSource.connect(config.sftp, runLog);
     const summary = await runIngest(
       { source, store, log: runLog, clock: Date.now, ...(signal ? { signal } : {}) },
       { ...config.sftp, sourceTimeZone: config.source.timezone },
     );
     const failed =
       summary.stoppedEarly !== undefined && summary.stoppedEarly !== 'shutdown requested';
-    store.endRun(
-      runId,
-      !failed,
-      summary,
-      failed ? (summary.stoppedEarly ?? null) : null,
-      Date.now(),
-    );
+    try {
+      store.endRun(
+        runId,
+        !failed,
+        summary,
+        failed ? (summary.stoppedEarly ?? null) : null,
+        Date.now(),
+      );
+    } catch (err) {
+      throw new StoreStageFailure('record-run', summary.fetched, err);
+    }
     runLog.info(
       { summary: compactSummary(summary) },
       failed ? 'ingest stopped early' : 'ingest done',
     );
     return summary;
   } catch (err) {
-    const failure = isTransientStoreError(err) ? new StoreError(config.database.path, err) : err;
+    const failure = asStoreError(config.database.path, err);
     recordFailure(store, runId, failure, runLog);
     throw failure;
   } finally {
@@ -242,6 +252,8 @@ function compactSummary(s: IngestSummary): object {
   return {
     listed: s.listed,
     fetched: s.fetched,
+    changed: s.changed.length,
+    notFetched: s.notFetched,
     newEvents: s.newEvents,
     duplicates: s.duplicates,
     conflicts: s.conflicts,

@@ -153,7 +153,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
     }
     if (err instanceof AppError) {
       output.err(printableLines(`webio-reports: ${err.message}`));
-      jsonError(err.code, err.message);
+      if (!err.reported) jsonError(err.code, err.message);
       return err.exitCode;
     }
     output.err(printableLines(`webio-reports: unexpected error: ${describeError(err)}`));

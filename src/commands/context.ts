@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import type { AppError } from '../errors.js';
 import { createLogger, type Logger } from '../io/logger.js';
 
 /** Options every command takes. */
@@ -31,4 +32,34 @@ export function commandContext(
   const config = loadConfig(opts.config, process.env, { needsSftp });
   const log = createLogger(opts.verbose ? config.log.level : 'warn', 'stderr', logFormat(opts));
   return { config, log };
+}
+
+/**
+ * Prints a command's result, as JSON or as text, and then throws `failure` if there is one:
+ * with --json, the failure goes into the same document (`ok: false` and the error), so
+ * stdout holds one JSON document whatever happened.
+ */
+export function printResult(
+  opts: CommonOptions,
+  output: Output,
+  result: object,
+  text: () => string,
+  failure?: AppError,
+): number {
+  if (opts.json)
+    output.out(
+      JSON.stringify(
+        failure
+          ? { ...result, ok: false, error: { code: failure.code, message: failure.message } }
+          : result,
+        null,
+        2,
+      ),
+    );
+  else output.out(text());
+  if (failure) {
+    failure.reported = true;
+    throw failure;
+  }
+  return 0;
 }

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import path, { posix } from 'node:path';
 import { compilePattern, isHiddenOrPartial } from '../core/select-files.js';
 import { redactConfig } from '../config/load.js';
 import { describeError, HostKeyMismatchError } from '../errors.js';
@@ -75,24 +75,7 @@ export async function doctorCommand(opts: CommonOptions, output: Output): Promis
         true,
         `${s.remoteDir}: ${entries.length} entries, ${matching} matching ${s.pattern}`,
       );
-      const dirs = s.afterIngest === 'move' ? [s.processedDir, s.errorDir] : [s.errorDir];
-      for (const dir of dirs) {
-        try {
-          await source.ensureDir(dir);
-          await source.checkWritable(dir);
-          add(
-            dir === s.errorDir ? 'errorDir' : 'processedDir',
-            true,
-            `${dir} exists and is writable`,
-          );
-        } catch (err) {
-          add(
-            dir === s.errorDir ? 'errorDir' : 'processedDir',
-            false,
-            `${dir}: ${describeError(err)}`,
-          );
-        }
-      }
+      for (const c of await checkFolders(source, config)) add(c.name, c.ok, c.detail);
     } catch (err) {
       add(err instanceof HostKeyMismatchError ? 'host key' : 'sftp', false, describeError(err));
     } finally {
@@ -172,5 +155,112 @@ function statOrUndefined(file: string): fs.Stats | undefined {
     return fs.statSync(file);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Checks on the server what the configured service will do there, with a probe file (a dot
+ * name, which no poll takes): files renamed out of remoteDir into processedDir (afterIngest
+ * move) and errorDir (quarantine); deleted where afterIngest delete or a retention setting
+ * needs it. A delete the config does not need is not required; a probe that could not be
+ * deleted is named, so it can be removed by hand.
+ */
+async function checkFolders(source: SftpSource, config: Config): Promise<Check[]> {
+  const s = config.sftp;
+  const r = config.retention;
+  const checks: Check[] = [];
+  const probeName = () => `.webio-reports-probe-${process.pid}-${Date.now()}-${checks.length}`;
+  const targets: { name: string; dir: string; deleteNeededBy: string | null }[] = [];
+  if (s.afterIngest === 'move')
+    targets.push({
+      name: 'processedDir',
+      dir: s.processedDir,
+      deleteNeededBy: r.processedDays !== null ? 'retention.processedDays' : null,
+    });
+  targets.push({
+    name: 'errorDir',
+    dir: s.errorDir,
+    deleteNeededBy: r.errorDays !== null ? 'retention.errorDays' : null,
+  });
+  if (s.afterIngest === 'delete')
+    targets.push({
+      name: 'remoteDir',
+      dir: s.remoteDir,
+      deleteNeededBy: 'sftp.afterIngest "delete"',
+    });
+  for (const t of targets) {
+    const probe = posix.join(s.remoteDir, probeName());
+    try {
+      await source.ensureDir(t.dir);
+    } catch (err) {
+      checks.push({ name: t.name, ok: false, detail: `${t.dir}: ${describeError(err)}` });
+      continue;
+    }
+    try {
+      await source.createEmpty(probe);
+    } catch (err) {
+      checks.push({
+        name: t.name,
+        ok: false,
+        detail: `cannot create a probe file in ${s.remoteDir} to check ${t.dir}: ${describeError(err)}`,
+      });
+      continue;
+    }
+    let at = probe;
+    const done: string[] = [];
+    try {
+      if (t.dir !== s.remoteDir) {
+        at = posix.join(t.dir, posix.basename(probe));
+        await source.move(probe, at);
+        done.push(`files can be moved in from ${s.remoteDir}`);
+      }
+    } catch (err) {
+      checks.push({
+        name: t.name,
+        ok: false,
+        detail: `${t.dir}: files cannot be moved in from ${s.remoteDir}: ${describeError(err)}`,
+      });
+      await removeProbe(source, probe, checks, t.name);
+      continue;
+    }
+    try {
+      await source.remove(at);
+      done.push('deleted');
+      checks.push({ name: t.name, ok: true, detail: `${t.dir}: ${done.join(' and ')}` });
+    } catch (err) {
+      const refused = `files cannot be deleted there (${describeError(err)}); the probe ${at} was left behind (the service ignores dot files; remove it by hand)`;
+      checks.push(
+        t.deleteNeededBy
+          ? {
+              name: t.name,
+              ok: false,
+              detail: `${t.dir}: ${[...done, refused].join(', but ')}; ${t.deleteNeededBy} needs deletes: allow them, or change the setting`,
+            }
+          : {
+              name: t.name,
+              ok: true,
+              detail: `${t.dir}: ${[...done, refused].join(', but ')} (no setting needs deletes there)`,
+            },
+      );
+    }
+  }
+  return checks;
+}
+
+/** Removes a probe that could not be moved; a refusal is named, not thrown. */
+async function removeProbe(
+  source: SftpSource,
+  probe: string,
+  checks: Check[],
+  name: string,
+): Promise<void> {
+  try {
+    await source.remove(probe);
+  } catch (err) {
+    checks.push({
+      name,
+      ok: false,
+      detail: `the probe ${probe} could not be deleted (${describeError(err)}); remove it by hand`,
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { daysBetween, isValidDay } from '../core/days.js';
 import { AppError } from '../errors.js';
 import { exportOnce, openStore } from '../jobs.js';
-import { commandContext, type CommonOptions, type Output } from './context.js';
+import { commandContext, printResult, type CommonOptions, type Output } from './context.js';
 import { formatExportSummary } from './format.js';
 
 export type ExportOptions = CommonOptions & { date?: string; from?: string; to?: string };
@@ -44,14 +44,13 @@ export async function exportCommand(opts: ExportOptions, output: Output): Promis
   const handle = openStore(config);
   try {
     const summary = await exportOnce(config, handle.store, log, days);
-    output.out(opts.json ? JSON.stringify(summary, null, 2) : formatExportSummary(summary));
-    if (summary.failures.length) {
-      throw new AppError(
-        'EXPORT_FAILED',
-        `${summary.failures.length} file(s) not written (first: ${summary.failures[0]?.path}: ${summary.failures[0]?.error}); previous files are intact and the days stay marked for the next export`,
-      );
-    }
-    return 0;
+    const failure = summary.failures.length
+      ? new AppError(
+          'EXPORT_FAILED',
+          `${summary.failures.length} file(s) not written (first: ${summary.failures[0]?.path}: ${summary.failures[0]?.error}); previous files are intact and the days stay marked for the next export`,
+        )
+      : undefined;
+    return printResult(opts, output, summary, () => formatExportSummary(summary), failure);
   } finally {
     handle.close();
   }

@@ -21,18 +21,62 @@ export function formatIngestSummary(s: IngestSummary): string {
     lines.push(`  quarantined ${s.quarantined.length}:`);
     for (const q of s.quarantined) lines.push(`    ${q.file}: ${q.reason}: ${q.detail}`);
   } else lines.push('  quarantined 0');
+  if (s.kept.known)
+    lines.push(
+      `  kept files: ${s.kept.known} in the folder, ${s.kept.rechecked} read again to compare (a re-upload under the same name is found by its content)`,
+    );
   if (s.waiting.length) {
-    lines.push(`  waiting ${s.waiting.length} (unreadable but young; retried on the next poll):`);
-    for (const w of s.waiting) lines.push(`    ${w.file}: ${w.detail}`);
+    lines.push(
+      `  waiting ${s.waiting.length} (unreadable but young, or changed since the listing; retried on the next poll):`,
+    );
+    lines.push(...grouped(s.waiting.map((w) => ({ file: w.file, text: w.detail }))));
   }
-  for (const e of s.fetchErrors) lines.push(`  could not fetch ${e.file}: ${e.error}`);
-  for (const e of s.finishErrors)
-    lines.push(`  could not move/delete ${e.file}: ${e.error} (retried on the next poll)`);
+  if (s.changed.length) {
+    lines.push(`  changed on the server after they were read ${s.changed.length} (nothing lost):`);
+    lines.push(...grouped(s.changed.map((c) => ({ file: c.file, text: c.detail }))));
+  }
+  if (s.fetchErrors.length) {
+    lines.push(`  could not fetch ${s.fetchErrors.length} (retried on the next poll):`);
+    lines.push(...grouped(s.fetchErrors.map((e) => ({ file: e.file, text: e.error }))));
+  }
+  if (s.finishErrors.length) {
+    lines.push(
+      `  stored but not finished ${s.finishErrors.length} (retried on the next poll, without reading them again):`,
+    );
+    lines.push(...grouped(s.finishErrors.map((e) => ({ file: e.file, text: e.error }))));
+  }
+  if (s.notFetched)
+    lines.push(
+      `  not fetched ${s.notFetched} (the run stopped early; they stay for the next poll)`,
+    );
   const skipped = formatSkipped(s.skipped);
   if (skipped)
     lines.push(`  skipped: ${skipped} (not regular files: never followed, read, moved or deleted)`);
   if (s.stoppedEarly) lines.push(`  stopped early: ${s.stoppedEarly}`);
   return lines.map(printable).join('\n');
+}
+
+/**
+ * One line per file, or, for many files with the same message (a folder refused, a lost
+ * connection), one line for all of them naming the first few.
+ */
+function grouped(items: { file: string; text: string }[], each = 3): string[] {
+  // A message names its file: with the name taken out, the same failure reads the same.
+  const byText = new Map<string, { files: string[]; texts: string[] }>();
+  for (const i of items) {
+    const key = i.text.split(i.file).join('<file>');
+    const g = byText.get(key) ?? { files: [], texts: [] };
+    g.files.push(i.file);
+    g.texts.push(i.text);
+    byText.set(key, g);
+  }
+  const lines: string[] = [];
+  for (const [key, g] of byText) {
+    if (g.files.length <= each) g.files.forEach((f, k) => lines.push(`    ${f}: ${g.texts[k]}`));
+    else
+      lines.push(`    ${g.files.length} files (${g.files.slice(0, each).join(', ')}, …): ${key}`);
+  }
+  return lines;
 }
 
 const KIND_NAMES: Record<string, [string, string]> = {

@@ -1,6 +1,6 @@
 import { ingestOnce, openStore } from '../jobs.js';
 import { AppError } from '../errors.js';
-import { commandContext, type CommonOptions, type Output } from './context.js';
+import { commandContext, printResult, type CommonOptions, type Output } from './context.js';
 import { formatIngestSummary } from './format.js';
 
 /** `ingest`: one poll cycle now. */
@@ -9,13 +9,20 @@ export async function ingestCommand(opts: CommonOptions, output: Output): Promis
   const handle = openStore(config);
   try {
     const summary = await ingestOnce(config, handle.store, log);
-    output.out(opts.json ? JSON.stringify(summary, null, 2) : formatIngestSummary(summary));
-    if (summary.stoppedEarly)
-      throw new AppError(
-        'INGEST_INCOMPLETE',
-        `ingest stopped early: ${summary.stoppedEarly}; committed work is kept and the next poll resumes`,
-      );
-    return 0;
+    const [first] = summary.finishErrors;
+    const failure = summary.stoppedEarly
+      ? new AppError(
+          'INGEST_INCOMPLETE',
+          `ingest stopped early: ${summary.stoppedEarly}; committed work is kept and the next poll resumes` +
+            (summary.notFetched ? ` (${summary.notFetched} file(s) not fetched)` : ''),
+        )
+      : first
+        ? new AppError(
+            'FINISH_FAILED',
+            `${summary.finishErrors.length} file(s) stored but not finished on the server (first: ${first.file}: ${first.error}); their events are safe, and every poll tries again without reading them`,
+          )
+        : undefined;
+    return printResult(opts, output, summary, () => formatIngestSummary(summary), failure);
   } finally {
     handle.close();
   }

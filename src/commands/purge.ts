@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
 import { openStore, purgeOnce } from '../jobs.js';
-import { commandContext, type CommonOptions, type Output } from './context.js';
+import { commandContext, printResult, type CommonOptions, type Output } from './context.js';
 import { formatPurgeSummary } from './format.js';
 
 /** `purge [--dry-run]`: applies retention now, and prints what it removed (or would). */
@@ -12,13 +12,13 @@ export async function purgeCommand(
   const handle = openStore(config);
   try {
     const summary = await purgeOnce(config, handle.store, log, opts.dryRun === true);
-    output.out(opts.json ? JSON.stringify(summary, null, 2) : formatPurgeSummary(summary));
-    if (summary.failures.length)
-      throw new AppError(
-        'PURGE_INCOMPLETE',
-        `${summary.failures.length} removal(s) failed (first: ${summary.failures[0]}); the rest was applied`,
-      );
-    return 0;
+    const failure = summary.failures.length
+      ? new AppError(
+          'PURGE_INCOMPLETE',
+          `${summary.failures.length} removal(s) failed (first: ${summary.failures[0]}); the rest was applied`,
+        )
+      : undefined;
+    return printResult(opts, output, summary, () => formatPurgeSummary(summary), failure);
   } finally {
     handle.close();
   }

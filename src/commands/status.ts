@@ -31,7 +31,8 @@ export type StatusReport = {
   lastExport: { at: string; ok: boolean | null; error: string | null } | null;
   lastSuccessfulExport: string | null;
   lastError: { kind: string; at: string; error: string } | null;
-  filesWaiting: number;
+  /** Matching files left on the server by the last poll that listed the folder; null if none did. */
+  filesWaiting: number | null;
   /** Entries matching the pattern that the last poll left alone because they are not regular files. */
   skippedEntries: Partial<Record<string, number>>;
   unfinishedFiles: { name: string; finish: string; error: string | null }[];
@@ -149,10 +150,7 @@ export function collectStatus(
     lastError: lastError
       ? { kind: lastError.kind, at: iso(lastError.at) ?? '', error: lastError.error }
       : null,
-    filesWaiting:
-      (pollSummary?.young ?? 0) +
-      (pollSummary?.deferred ?? 0) +
-      (pollSummary?.waiting?.length ?? 0),
+    filesWaiting: filesWaiting(store, pollSummary),
     skippedEntries: pollSummary?.skipped ?? {},
     unfinishedFiles: unfinished,
     pendingExportDays: store.dirtyDays(),
@@ -161,6 +159,22 @@ export function collectStatus(
     warnings,
     healthy: warnings.length === 0,
   };
+}
+
+/**
+ * Matching files the last poll left on the server. A poll that failed before it listed has
+ * no count: the last one that listed says, rather than a 0 that is not true.
+ */
+function filesWaiting(
+  store: Pick<SqliteStore, 'lastRun' | 'lastListedRun'>,
+  last: Partial<IngestSummary> | null | undefined,
+): number | null {
+  const listed = last?.listed !== undefined ? last : store.lastListedRun()?.summary;
+  const s = listed as Partial<IngestSummary> | null | undefined;
+  if (!s) return null;
+  if (s.leftOnServer !== undefined) return s.leftOnServer;
+  // A run recorded by an older version.
+  return (s.young ?? 0) + (s.deferred ?? 0) + (s.waiting?.length ?? 0);
 }
 
 export function formatStatus(s: StatusReport): string {
@@ -180,7 +194,7 @@ export function formatStatus(s: StatusReport): string {
       (s.lastSuccessfulExport && !s.lastExport?.ok ? ` (last ok ${s.lastSuccessfulExport})` : ''),
     `last error: ${s.lastError ? `${s.lastError.at} ${s.lastError.kind}: ${s.lastError.error}` : 'none'}`,
     `last file arrived: ${s.lastFileAt ?? 'never'}`,
-    `files waiting on the server after the last poll: ${s.filesWaiting}`,
+    `files waiting on the server after the last poll: ${s.filesWaiting ?? 'unknown (no poll has listed the folder yet)'}`,
     ...(skipped
       ? [
           `skipped by the last poll: ${skipped} (matching the pattern but not regular files; left alone)`,

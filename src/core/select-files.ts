@@ -41,6 +41,12 @@ export type SelectOptions = {
   nowMs: number;
   /** Names of this service's own folders inside the watched folder (processed/, error/). */
   ownFolders?: readonly string[];
+  /**
+   * With afterIngest "keep": when an entry is a file already kept (same path, size and
+   * time), when it was last read again to compare its content (0 if never); else undefined.
+   * Kept files are read again in the slots new files leave, least recently checked first.
+   */
+  lastChecked?: (entry: RemoteEntry) => number | undefined;
 };
 
 export type Selection = {
@@ -50,6 +56,10 @@ export type Selection = {
   young: RemoteEntry[];
   /** Matching, old enough, but beyond maxFilesPerPoll: they wait for the next poll. */
   deferred: number;
+  /** Files already kept, to read again this poll and compare (least recently checked first). */
+  recheck: RemoteEntry[];
+  /** Files already kept (afterIngest keep), rechecked this poll or not. */
+  kept: number;
   /** Entries ignored: dotfiles, partial uploads, folders, names not matching the pattern. */
   ignored: number;
   /**
@@ -99,6 +109,8 @@ export class FileSelector {
   private readonly minAgeMs: number;
   private ready: RemoteEntry[] = [];
   private readyCount = 0;
+  private keptEntries: { entry: RemoteEntry; checkedAt: number }[] = [];
+  private keptCount = 0;
   private readonly young: RemoteEntry[] = [];
   private ignored = 0;
   private readonly skipped: Partial<Record<EntryKind, number>> = {};
@@ -128,6 +140,13 @@ export class FileSelector {
           this.skipped[kind] = (this.skipped[kind] ?? 0) + 1;
         continue;
       }
+      const checkedAt = this.opts.lastChecked?.(e);
+      if (checkedAt !== undefined) {
+        this.keptCount++;
+        this.keptEntries.push({ entry: e, checkedAt });
+        if (this.keptEntries.length >= 2 * this.opts.maxFilesPerPoll + 1024) this.trimKept();
+        continue;
+      }
       if (this.opts.nowMs - e.mtimeMs < this.minAgeMs) {
         this.young.push(e);
         continue;
@@ -143,10 +162,19 @@ export class FileSelector {
     this.ready.length = Math.min(this.ready.length, this.opts.maxFilesPerPoll);
   }
 
+  private trimKept(): void {
+    this.keptEntries.sort((a, b) => a.checkedAt - b.checkedAt || byAgeThenName(a.entry, b.entry));
+    this.keptEntries.length = Math.min(this.keptEntries.length, this.opts.maxFilesPerPoll);
+  }
+
   result(): Selection {
     this.trim();
+    this.trimKept();
+    const slots = Math.max(0, this.opts.maxFilesPerPoll - this.ready.length);
     return {
       selected: this.ready,
+      recheck: this.keptEntries.slice(0, slots).map((k) => k.entry),
+      kept: this.keptCount,
       young: this.young,
       deferred: this.readyCount - this.ready.length,
       ignored: this.ignored,

@@ -4,8 +4,15 @@ import { createHash } from 'node:crypto';
 import SftpClient from 'ssh2-sftp-client';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { entryKind, type RemoteEntry } from '../core/select-files.js';
-import { AppError, HostKeyMismatchError, SftpError, describeError } from '../errors.js';
-import type { Source } from '../pipeline/ports.js';
+import {
+  AppError,
+  HostKeyMismatchError,
+  SftpError,
+  describeError,
+  type SftpFailure,
+} from '../errors.js';
+import type { FileVersion, Log, ReadFile, Source } from '../pipeline/ports.js';
+import { OpenGate } from './open-gate.js';
 
 export type SftpSettings = {
   host: string;
@@ -18,6 +25,8 @@ export type SftpSettings = {
   connectTimeoutSeconds: number;
   operationTimeoutSeconds: number;
   keepaliveIntervalSeconds: number;
+  /** Files open on the server at once, at most (sftp.concurrency). */
+  concurrency: number;
 };
 
 /** `SHA256:<base64 without padding>` of a raw host key, as `ssh-keygen -lf` prints it. */
@@ -88,12 +97,32 @@ function sftpErrorText(err: unknown): string {
   return describeError(err);
 }
 
+/** SFTP status codes (draft-ietf-secsh-filexfer) as the kind of failure they report. */
+function failureOfStatus(code: unknown): SftpFailure {
+  switch (code) {
+    case 2:
+    case 10: // no such path (v4+)
+      return 'not-found';
+    case 3:
+    case 12: // write protect
+      return 'denied';
+    case 11: // file already exists (v5+; ProFTPD sends it to a v3 client too)
+      return 'exists';
+    case 6:
+    case 7:
+      return 'connection';
+    default:
+      // A status the server answered with is about this request, not the session.
+      return typeof code === 'number' ? 'failure' : 'connection';
+  }
+}
+
 /** An SFTP error with the server's status code preserved. */
 export class SftpOpError extends SftpError {
   readonly status: number | string | undefined;
   constructor(stage: string, path: string, cause: unknown) {
-    super(stage, `${path}: ${sftpErrorText(cause)}`, { cause });
     const code = (cause as { code?: unknown }).code;
+    super(stage, `${path}: ${sftpErrorText(cause)}`, { cause, kind: failureOfStatus(code) });
     this.status = typeof code === 'number' || typeof code === 'string' ? code : undefined;
   }
 }
@@ -101,13 +130,31 @@ export class SftpOpError extends SftpError {
 /** READDIR requests kept in flight while listing a folder. */
 const READDIR_IN_FLIGHT = 8;
 
+/** Bytes asked for beyond a file's expected end, to learn in the same round trip whether it grew. */
+const GROWTH_PROBE_BYTES = 64 * 1024;
+
+/** Times one file's open is tried again after the server refused it for a limit. */
+const MAX_OPEN_RETRIES = 5;
+
 /** One SSH connection with many SFTP requests in flight; the real `Source`. */
 export class SftpSource implements Source {
+  private readonly gate: OpenGate;
+
   private constructor(
     private readonly client: SftpClient,
     private readonly sftp: SFTPWrapper,
     private readonly opTimeoutMs: number,
+    concurrency: number,
+    private readonly log: Log | undefined,
   ) {
+    // A server that announces how many handles it allows (OpenSSH's limits@openssh.com)
+    // is taken at its word, less one for the folder being listed.
+    const announced = (sftp as { maxOpenHandles?: number }).maxOpenHandles;
+    this.gate = new OpenGate(
+      announced !== undefined && Number.isFinite(announced)
+        ? Math.min(concurrency, announced - 1)
+        : concurrency,
+    );
     // A connection that drops fails every request in flight at once, not at its timeout.
     const ssh = (client as unknown as { client: NodeJS.EventEmitter }).client;
     ssh.on('close', () =>
@@ -120,17 +167,27 @@ export class SftpSource implements Source {
 
   private readonly pending = new Set<(err: SftpError) => void>();
 
+  /**
+   * Fails every request in flight. The first cause wins: when this source ended a stalled
+   * session itself, the requests fail with "no answer", not with the close that followed.
+   */
   private fail(err: SftpError): void {
     this.broken ??= err;
-    for (const reject of this.pending) reject(err);
+    const reason = this.broken;
+    for (const reject of this.pending) reject(reason);
     this.pending.clear();
+  }
+
+  /** Files that may be open on the server at once (lowered when the server refuses more). */
+  get openLimit(): number {
+    return this.gate.limit;
   }
 
   /**
    * Connects and authenticates. The host key is checked against the pin before any
    * credential is sent; a mismatch is a HostKeyMismatchError naming the offered key.
    */
-  static async connect(s: SftpSettings): Promise<SftpSource> {
+  static async connect(s: SftpSettings, log?: Log): Promise<SftpSource> {
     const client = new SftpClient('webio-reports', QUIET_LISTENERS);
     let offered: string | undefined;
     let offeredType = '';
@@ -168,7 +225,7 @@ export class SftpSource implements Source {
       (client as unknown as { client: { _sock?: import('node:net').Socket } }).client._sock,
     );
     const sftp = (client as unknown as { sftp: SFTPWrapper }).sftp;
-    return new SftpSource(client, sftp, s.operationTimeoutSeconds * 1000);
+    return new SftpSource(client, sftp, s.operationTimeoutSeconds * 1000, s.concurrency, log);
   }
 
   /** Connects only far enough to learn the server's host key fingerprint; sends no credentials. */
@@ -253,11 +310,11 @@ export class SftpSource implements Source {
   }
 
   /**
-   * Lists a folder chunk by chunk, as the server sends them (about 100 names from OpenSSH),
-   * keeping none: `visit` decides what to keep.
+   * Lists a folder chunk by chunk, as the server sends them (about 100 names from OpenSSH, 25
+   * from ProFTPD), keeping none: `visit` decides what to keep.
    */
   async listEach(dir: string, visit: (entries: RemoteEntry[]) => void): Promise<void> {
-    const handle = await this.op<Buffer>('list', dir, (done) =>
+    const handle = await this.openHandle('list', dir, (done) =>
       this.sftp.opendir(dir, (err, h) => done(err, h)),
     );
     try {
@@ -298,39 +355,122 @@ export class SftpSource implements Source {
     }
   }
 
-  async read(path: string, size: number): Promise<Buffer> {
-    return this.readUpTo(path, size, true);
+  /**
+   * Opens a handle through the gate. An open the server refuses with a generic failure while
+   * other handles are open is taken for a limit on open files: the gate is lowered to what
+   * was open and the open waits for a slot and is tried again.
+   */
+  private async openHandle(
+    stage: string,
+    path: string,
+    run: (done: (err: unknown, value?: Buffer) => void) => void,
+  ): Promise<Buffer> {
+    for (let attempt = 0; ; attempt++) {
+      await this.gate.acquire();
+      const othersOpen = this.gate.open;
+      try {
+        const handle = await this.op<Buffer>(stage, path, run);
+        this.gate.opened();
+        return handle;
+      } catch (err) {
+        this.gate.release();
+        const refused = err instanceof SftpError && err.kind === 'failure' && othersOpen > 0;
+        if (!refused) throw err;
+        if (attempt >= MAX_OPEN_RETRIES) {
+          throw new SftpError(
+            stage,
+            `${path}: the server refused to open it (SFTP failure) ${attempt + 1} times while ${othersOpen} other file(s) were open; it may limit the files a session keeps open: set sftp.concurrency to ${Math.max(1, this.gate.limit - 1)} or lower`,
+            { cause: err, kind: 'failure' },
+          );
+        }
+        const from = this.gate.limit;
+        const to = this.gate.lower();
+        if (to !== undefined)
+          this.log?.warn(
+            { from, to },
+            `the server refused to open more than ${to} file(s) at once (SFTP failure with ${to} open): files in flight lowered from ${from} to ${to} for this session; set sftp.concurrency to ${to} to avoid the refusals`,
+          );
+      }
+    }
   }
 
-  async readHead(path: string, bytes: number): Promise<Buffer> {
-    return this.readUpTo(path, bytes, false);
-  }
-
-  private async readUpTo(path: string, size: number, exact: boolean): Promise<Buffer> {
-    const handle = await this.op<Buffer>('open', path, (done) =>
+  async read(path: string, limit: number, expectedSize = 0): Promise<ReadFile> {
+    const handle = await this.openHandle('open', path, (done) =>
       this.sftp.open(path, 'r', (err, h) => done(err, h)),
     );
     try {
-      const buf = Buffer.allocUnsafe(size);
+      let buf = Buffer.allocUnsafe(Math.min(limit + 1, expectedSize + GROWTH_PROBE_BYTES));
       let got = 0;
-      while (got < size) {
-        const n = await this.op<number>('read', path, (done) =>
-          this.sftp.read(handle, buf, got, size - got, got, (err, bytesRead) => {
-            // ssh2 reports end of file as an error with code 1 (EOF) or as 0 bytes.
-            if (err && (err as { code?: unknown }).code === 1) done(undefined, 0);
-            else done(err, bytesRead);
-          }),
-        );
-        if (n === 0) break;
+      for (;;) {
+        // Read to the end, whatever the listing said, and ask the open handle what it holds
+        // in the same round trip: the server answers in order, so the size FSTAT reports
+        // was the file's size right after the read. Until the two agree, the file is still
+        // growing and the rest is read the same way.
+        const want = Math.min(buf.length, limit + 1) - got;
+        const [n, st] = await Promise.all([
+          this.readChunk(path, handle, buf, got, want),
+          this.op<Stats>('read', path, (done) => this.sftp.fstat(handle, (err, a) => done(err, a))),
+        ]);
         got += n;
+        const version = { size: got, mtimeMs: st.mtime * 1000 };
+        if (got > limit)
+          return {
+            size: Math.max(st.size, got),
+            mtimeMs: version.mtimeMs,
+            bytes: buf.subarray(0, limit),
+            complete: false,
+          };
+        if (n === 0 || st.size <= got)
+          return { ...version, bytes: buf.subarray(0, got), complete: true };
+        if (got === buf.length) {
+          const bigger = Buffer.allocUnsafe(
+            Math.min(limit + 1, Math.max(st.size + GROWTH_PROBE_BYTES, 2 * buf.length)),
+          );
+          buf.copy(bigger, 0, 0, got);
+          buf = bigger;
+        }
       }
-      if (exact && got < size) {
-        throw new SftpError(
-          'read',
-          `${path}: file shrank from ${size} to ${got} bytes while being read`,
-        );
-      }
-      return got === size ? buf : buf.subarray(0, got);
+    } finally {
+      this.closeQuietly(handle);
+    }
+  }
+
+  /**
+   * One READ into `buf` at `off` of at most `len` bytes; 0 at end of file. A short answer is
+   * not taken for the end: the FSTAT sent with it says whether more is there.
+   */
+  private readChunk(
+    path: string,
+    handle: Buffer,
+    buf: Buffer,
+    off: number,
+    len: number,
+  ): Promise<number> {
+    return this.op<number>('read', path, (done) =>
+      this.sftp.read(handle, buf, off, len, off, (err, bytesRead) => {
+        // ssh2 reports end of file as an error with code 1 (EOF) or as 0 bytes.
+        if (err && (err as { code?: unknown }).code === 1) done(undefined, 0);
+        else done(err, bytesRead);
+      }),
+    );
+  }
+
+  async readHead(path: string, bytes: number): Promise<ReadFile> {
+    const handle = await this.openHandle('open', path, (done) =>
+      this.sftp.open(path, 'r', (err, h) => done(err, h)),
+    );
+    try {
+      const buf = Buffer.allocUnsafe(bytes);
+      const [n, st] = await Promise.all([
+        this.readChunk(path, handle, buf, 0, bytes),
+        this.op<Stats>('read', path, (done) => this.sftp.fstat(handle, (err, a) => done(err, a))),
+      ]);
+      return {
+        size: st.size,
+        mtimeMs: st.mtime * 1000,
+        bytes: buf.subarray(0, n),
+        complete: st.size <= n,
+      };
     } finally {
       this.closeQuietly(handle);
     }
@@ -341,6 +481,7 @@ export class SftpSource implements Source {
    * a read-only handle loses nothing), and waiting would cost a round trip per file.
    */
   private closeQuietly(handle: Buffer): void {
+    this.gate.closed();
     if (this.broken) return;
     try {
       this.sftp.close(handle, () => undefined);
@@ -349,16 +490,40 @@ export class SftpSource implements Source {
     }
   }
 
-  async rename(from: string, to: string): Promise<void> {
+  async move(from: string, to: string): Promise<FileVersion | undefined> {
+    // Plain SFTP rename: OpenSSH refuses when the target exists (posix-rename would
+    // overwrite). The STAT goes out right behind it, so learning what landed costs no round
+    // trip of its own; a server that answers out of order shows no file, and `to` is then
+    // asked again.
+    const renamed = this.op<void>('rename', from, (done) =>
+      this.sftp.rename(from, to, (err) => done(err)),
+    );
+    const landed = this.stat(to).catch(() => undefined);
     try {
-      // Plain SFTP rename: OpenSSH refuses when the target exists (posix-rename would overwrite).
-      await this.op<void>('rename', from, (done) => this.sftp.rename(from, to, (err) => done(err)));
+      await renamed;
     } catch (err) {
-      if (await this.exists(to).catch(() => false)) {
-        throw Object.assign(new SftpError('rename', `${to} already exists`, { cause: err }), {
-          status: 'EEXIST',
-        });
+      await landed;
+      if (err instanceof SftpError && err.kind === 'exists') throw err;
+      if (
+        err instanceof SftpError &&
+        err.kind !== 'connection' &&
+        (await this.exists(to).catch(() => false))
+      ) {
+        throw new SftpError('rename', `${to} already exists`, { cause: err, kind: 'exists' });
       }
+      throw err;
+    }
+    return (await landed) ?? (await this.stat(to));
+  }
+
+  async stat(path: string): Promise<FileVersion | undefined> {
+    try {
+      const st = await this.op<Stats>('stat', path, (done) =>
+        this.sftp.stat(path, (err, a) => done(err, a)),
+      );
+      return { size: st.size, mtimeMs: st.mtime * 1000 };
+    } catch (err) {
+      if (err instanceof SftpError && err.kind === 'not-found') return undefined;
       throw err;
     }
   }
@@ -368,15 +533,7 @@ export class SftpSource implements Source {
   }
 
   async exists(path: string): Promise<boolean> {
-    try {
-      await this.op<Stats>('stat', path, (done) =>
-        this.sftp.stat(path, (err, st) => done(err, st)),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof SftpOpError && err.status === 2) return false;
-      throw err;
-    }
+    return (await this.stat(path)) !== undefined;
   }
 
   /** Creates the folder when missing; never its parents, which must exist. */
@@ -388,6 +545,7 @@ export class SftpSource implements Source {
       throw new SftpError(
         'mkdir',
         `${path}: its parent folder ${parent} does not exist on the server; create it, or point the setting at an existing folder`,
+        { kind: 'not-found' },
       );
     }
     try {
@@ -398,14 +556,16 @@ export class SftpSource implements Source {
     }
   }
 
-  /** Checks that a folder is writable by creating and removing a probe file. */
-  async checkWritable(dir: string): Promise<void> {
-    const probe = `${dir.replace(/\/$/, '')}/.webio-reports-probe-${process.pid}-${Date.now()}`;
-    const handle = await this.op<Buffer>('write', probe, (done) =>
-      this.sftp.open(probe, 'w', (err, h) => done(err, h)),
+  /** Creates an empty file (a probe: `doctor` checks what the service may do with it). */
+  async createEmpty(path: string): Promise<void> {
+    const handle = await this.openHandle('write', path, (done) =>
+      this.sftp.open(path, 'wx', (err, h) => done(err, h)),
     );
-    await this.op<void>('close', probe, (done) => this.sftp.close(handle, (err) => done(err)));
-    await this.remove(probe);
+    try {
+      await this.op<void>('close', path, (done) => this.sftp.close(handle, (err) => done(err)));
+    } finally {
+      this.gate.closed();
+    }
   }
 
   /** Ends the session; a server that no longer answers gets its socket destroyed after 2 s. */

@@ -14,6 +14,7 @@ import type {
   FinishRecord,
   IngestStore,
   KnownFile,
+  UnfinishedFile,
 } from '../pipeline/ports.js';
 import type { ExportRecord, ExportStore } from '../pipeline/export-run.js';
 import { AppError } from '../errors.js';
@@ -64,6 +65,10 @@ export type StoreOptions = {
 };
 
 type TypedRow = TypedFields & { rowid: number };
+
+/** The columns of a KnownFile. */
+const KNOWN_FILE = `id, outcome, finish, size, mtime_ms AS mtimeMs, content_hash AS contentHash,
+  checked_at AS checkedAt`;
 
 /**
  * The SQLite store: the only module that sees SQL. WAL mode, synchronous=FULL (a commit is
@@ -166,14 +171,20 @@ export class SqliteStore implements IngestStore, ExportStore {
       );
     return {
       fileByIdentity: db.prepare<[string, number, number], KnownFile>(
-        `SELECT id, outcome, finish FROM files WHERE remote_path = ? AND size = ? AND mtime_ms = ?
+        `SELECT ${KNOWN_FILE} FROM files WHERE remote_path = ? AND size = ? AND mtime_ms = ?
           ORDER BY id DESC LIMIT 1`,
       ),
       unfinishedByHash: db.prepare<[string, string], KnownFile>(
-        `SELECT id, outcome, finish FROM files
+        `SELECT ${KNOWN_FILE} FROM files
           WHERE content_hash = ? AND remote_path = ? AND finish IN ('pending', 'failed')
           ORDER BY id DESC LIMIT 1`,
       ),
+      supersede: db.prepare(
+        `UPDATE files SET finish = 'gone', finished_at = @now,
+            finish_error = 'replaced on the server by a newer version, stored as file ' || @id
+          WHERE remote_path = @path AND id <> @id AND finish IN ('pending', 'failed')`,
+      ),
+      setChecked: db.prepare(`UPDATE files SET checked_at = ? WHERE id = ?`),
       insertFile: db.prepare(
         `INSERT INTO files (name, remote_path, size, mtime_ms, content_hash, outcome, ingested_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -230,17 +241,21 @@ export class SqliteStore implements IngestStore, ExportStore {
     return this.stmts.unfinishedByHash.get(contentHash, remotePath);
   }
 
-  listUnfinished(): {
-    id: number;
-    name: string;
-    remotePath: string;
-    outcome: KnownFile['outcome'];
-  }[] {
+  listUnfinished(): UnfinishedFile[] {
     return this.db
-      .prepare<[], { id: number; name: string; remotePath: string; outcome: KnownFile['outcome'] }>(
-        `SELECT id, name, remote_path AS remotePath, outcome FROM files WHERE finish IN ('pending', 'failed') ORDER BY id`,
+      .prepare<[], UnfinishedFile>(
+        `SELECT id, name, remote_path AS remotePath, outcome, size, mtime_ms AS mtimeMs,
+                content_hash AS contentHash, finished_path AS finishedPath
+           FROM files WHERE finish IN ('pending', 'failed') ORDER BY id`,
       )
       .all();
+  }
+
+  recordChecked(fileIds: readonly number[], nowMs: number): void {
+    if (fileIds.length === 0) return;
+    this.db.transaction(() => {
+      for (const id of fileIds) this.stmts.setChecked.run(nowMs, id);
+    })();
   }
 
   commitBatch(items: readonly BatchItem[], nowMs: number): FileCommit[] {
@@ -261,6 +276,9 @@ export class SqliteStore implements IngestStore, ExportStore {
         nowMs,
       ).lastInsertRowid,
     );
+    // An older version at this path that was committed but never finished cannot be finished
+    // any more: the path holds this one now.
+    this.stmts.supersede.run({ path: f.remotePath, id: fileId, now: nowMs });
     const result: FileCommit = { fileId, newByType: {}, duplicates: 0, conflicts: 0, other: 0 };
     if (item.kind === 'quarantine') {
       this.stmts.insertQuarantine.run(
@@ -358,7 +376,10 @@ export class SqliteStore implements IngestStore, ExportStore {
   recordFinishes(records: readonly FinishRecord[], nowMs: number): void {
     if (records.length === 0) return;
     this.db.transaction(() => {
-      for (const r of records) this.stmts.setFinish.run(r.finish, r.path, r.error, nowMs, r.fileId);
+      for (const r of records) {
+        this.stmts.setFinish.run(r.finish, r.path, r.error, nowMs, r.fileId);
+        if (r.finish === 'kept') this.stmts.setChecked.run(nowMs, r.fileId);
+      }
     })();
   }
 
@@ -382,8 +403,28 @@ export class SqliteStore implements IngestStore, ExportStore {
   /** The latest run of a kind, optionally only successful ones. */
   lastRun(kind: RunKind, onlyOk = false): RunRecord | undefined {
     const row = this.db
+      .prepare<[string], { id: number }>(
+        `SELECT id FROM runs WHERE kind = ? ${onlyOk ? 'AND ok = 1' : 'AND ended_at IS NOT NULL'} ORDER BY id DESC LIMIT 1`,
+      )
+      .get(kind);
+    return row ? this.runById(row.id) : undefined;
+  }
+
+  /** The latest poll that got as far as listing the folder (its summary counts files). */
+  lastListedRun(): RunRecord | undefined {
+    const row = this.db
+      .prepare<[], { id: number }>(
+        `SELECT id FROM runs WHERE kind = 'ingest' AND summary IS NOT NULL AND summary <> 'null'
+          ORDER BY id DESC LIMIT 1`,
+      )
+      .get();
+    return row ? this.runById(row.id) : undefined;
+  }
+
+  private runById(id: number): RunRecord | undefined {
+    const row = this.db
       .prepare<
-        [string],
+        [number],
         {
           id: number;
           kind: RunKind;
@@ -393,10 +434,8 @@ export class SqliteStore implements IngestStore, ExportStore {
           summary: string | null;
           error: string | null;
         }
-      >(
-        `SELECT * FROM runs WHERE kind = ? ${onlyOk ? 'AND ok = 1' : 'AND ended_at IS NOT NULL'} ORDER BY id DESC LIMIT 1`,
-      )
-      .get(kind);
+      >(`SELECT * FROM runs WHERE id = ?`)
+      .get(id);
     if (!row) return undefined;
     return {
       id: row.id,

@@ -1,20 +1,13 @@
-import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { parseWebhookFile } from '../core/parse-file.js';
 import { FileSelector, type EntryKind, type RemoteEntry } from '../core/select-files.js';
 import { MESSAGE_TYPES } from '../core/events.js';
-import { AppError, SftpError, describeError } from '../errors.js';
-import type {
-  BatchItem,
-  Clock,
-  FileMeta,
-  FinishRecord,
-  IngestStore,
-  KnownFile,
-  Log,
-  Source,
-} from './ports.js';
+import { AppError, StoreStageFailure, describeError, sftpFailureOf } from '../errors.js';
+import type { Clock, IngestStore, KnownFile, Log, Source } from './ports.js';
 import { ByteBudget, mapPool } from './pool.js';
+import { finishFiles, type ToFinish } from './ingest/finish.js';
+import { QUARANTINE_HEAD_BYTES } from './ingest/landed.js';
+import { prepareFile, type Work } from './ingest/prepare.js';
+import { reconcileUnfinished } from './ingest/reconcile.js';
 
 export type IngestOptions = {
   remoteDir: string;
@@ -56,35 +49,37 @@ export type IngestSummary = {
   fetched: number;
   /** Files recognised from an earlier run (by content or identity) and only finished now. */
   alreadyProcessed: number;
+  /** With afterIngest keep: files already kept, and how many were read again to compare. */
+  kept: { known: number; rechecked: number };
   newEvents: Record<string, number>;
   duplicates: number;
   conflicts: number;
   otherEvents: number;
   quarantined: { file: string; reason: string; detail: string }[];
-  /** Unreadable files still inside the parse grace period: retried on the next poll. */
+  /** Unreadable files still inside the parse grace period, or changed since the listing. */
   waiting: { file: string; detail: string }[];
+  /** Files that changed on the server after they were read: read again by the next poll. */
+  changed: { file: string; change: string; detail: string }[];
   finished: { moved: number; deleted: number; kept: number };
   finishErrors: { file: string; error: string }[];
+  /** Files the server refused to give (denied, vanished): that file's error, the poll goes on. */
   fetchErrors: { file: string; error: string }[];
+  /** Selected files not read because the run stopped early: they stay for the next poll. */
+  notFetched: number;
+  /** Matching files left in the folder after this poll (young, deferred, waiting, unread). */
+  leftOnServer: number;
   /** Set when the run stopped early (connection lost, shutdown). */
   stoppedEarly?: string;
   seconds: number;
 };
 
-/** How much of an oversized file is kept in the quarantine record. */
-const QUARANTINE_HEAD_BYTES = 64 * 1024;
-
-type Work =
-  | { kind: 'commit'; entry: RemoteEntry; item: BatchItem }
-  | { kind: 'finish-only'; entry: RemoteEntry; known: KnownFile }
-  | { kind: 'wait'; entry: RemoteEntry; detail: string };
-
 type Deps = { source: Source; store: IngestStore; log: Log; clock: Clock; signal?: AbortSignal };
 
 /**
- * One poll: list, choose, fetch with many requests in flight, parse, commit in batches, and
- * only then move/delete each file. Returns what happened instead of throwing halfway; a lost
- * connection ends the run early with `stoppedEarly` set and everything committed so far kept.
+ * One poll: list, choose, fetch with many requests in flight, parse, commit in slices, and
+ * only then move/delete each file, checking that what is finished is what was stored.
+ * Returns what happened instead of throwing halfway; a lost connection ends the run early
+ * with `stoppedEarly` set and everything committed so far kept.
  */
 export async function runIngest(deps: Deps, opts: IngestOptions): Promise<IngestSummary> {
   const { source, store, log, clock } = deps;
@@ -97,15 +92,19 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
     deferred: 0,
     fetched: 0,
     alreadyProcessed: 0,
+    kept: { known: 0, rechecked: 0 },
     newEvents: Object.fromEntries(MESSAGE_TYPES.map((t) => [t, 0])),
     duplicates: 0,
     conflicts: 0,
     otherEvents: 0,
     quarantined: [],
     waiting: [],
+    changed: [],
     finished: { moved: 0, deleted: 0, kept: 0 },
     finishErrors: [],
     fetchErrors: [],
+    notFetched: 0,
+    leftOnServer: 0,
     seconds: 0,
   };
 
@@ -129,13 +128,30 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
     .filter((f) => posix.dirname(f.remotePath) === opts.remoteDir);
   const unfinishedNames = new Set(unfinished.map((f) => f.name));
   const present = new Set<string>();
-  const selector = new FileSelector({ ...opts, nowMs: clock(), ownFolders });
+  const keptFile = (e: RemoteEntry): KnownFile | undefined => {
+    const known = store.findFileByIdentity(posix.join(opts.remoteDir, e.name), e.size, e.mtimeMs);
+    return known?.finish === 'kept' ? known : undefined;
+  };
+  const selector = new FileSelector({
+    ...opts,
+    nowMs: clock(),
+    ownFolders,
+    ...(opts.afterIngest === 'keep'
+      ? {
+          lastChecked: (e: RemoteEntry) => {
+            const k = keptFile(e);
+            return k && (k.checkedAt ?? 0);
+          },
+        }
+      : {}),
+  });
   const visit = (entries: RemoteEntry[]): void => {
     selector.add(entries);
     for (const e of entries) if (unfinishedNames.has(e.name)) present.add(e.name);
   };
   await source.listEach(opts.remoteDir, visit);
-  const leftovers = await reconcileUnfinished(deps, opts, unfinished, present);
+  const finishOpts = { ...opts };
+  const leftovers = await reconcileUnfinished(deps, finishOpts, unfinished, present, summary);
   const sel = selector.result();
   summary.skipped = sel.skipped;
   if (Object.keys(sel.skipped).length)
@@ -148,10 +164,20 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
   summary.matched = sel.selected.length + sel.young.length + sel.deferred;
   summary.young = sel.young.length;
   summary.deferred = sel.deferred;
+  summary.kept.known = sel.kept;
   log.debug(
     { listed: selector.entries, selected: sel.selected.length, young: sel.young.length },
     'listed',
   );
+
+  // New files first, oldest first; then kept files to read again, least recently checked.
+  const todo: { entry: RemoteEntry; recheck?: KnownFile }[] = sel.selected.map((entry) => ({
+    entry,
+  }));
+  for (const entry of sel.recheck) {
+    const recheck = keptFile(entry);
+    if (recheck) todo.push({ entry, recheck });
+  }
 
   const batchSize = opts.batchSize ?? 1000;
   const sliceEvents = opts.sliceEvents ?? DEFAULT_SLICE_EVENTS;
@@ -164,14 +190,19 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
     const toCommit = work.filter(
       (w): w is Extract<Work, { kind: 'commit' }> => w.kind === 'commit',
     );
-    const commits = toCommit.length
-      ? store.commitBatch(
-          toCommit.map((w) => w.item),
-          clock(),
-        )
-      : [];
+    let commits;
+    try {
+      commits = toCommit.length
+        ? store.commitBatch(
+            toCommit.map((w) => w.item),
+            clock(),
+          )
+        : [];
+    } catch (err) {
+      throw new StoreStageFailure('commit', summary.fetched, err);
+    }
     summary.fetched += toCommit.length;
-    const finishes: { entry: RemoteEntry; fileId: number; quarantine: boolean }[] = [];
+    const finishes: ToFinish[] = [];
     toCommit.forEach((w, j) => {
       const c = commits[j];
       if (!c) return;
@@ -191,34 +222,51 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
           'file quarantined',
         );
       }
+      const f = w.item.file;
       finishes.push({
-        entry: w.entry,
+        name: w.entry.name,
         fileId: c.fileId,
         quarantine: w.item.kind === 'quarantine',
+        stored: { size: f.size, mtimeMs: f.mtimeMs, contentHash: f.contentHash },
       });
     });
+    const checked: number[] = [];
     for (const w of work) {
       if (w.kind === 'wait') summary.waiting.push({ file: w.entry.name, detail: w.detail });
+      if (w.kind === 'unchanged') checked.push(w.known.id);
       if (w.kind === 'finish-only') {
         summary.alreadyProcessed++;
         finishes.push({
-          entry: w.entry,
+          name: w.entry.name,
           fileId: w.known.id,
           quarantine: w.known.outcome === 'quarantined',
+          stored: w.known,
         });
       }
     }
+    try {
+      store.recordChecked(checked, clock());
+    } catch (err) {
+      throw new StoreStageFailure('record-finishes', summary.fetched, err);
+    }
     // Finishing this slice overlaps with fetching the next one.
-    if (finishes.length) pendingFinishes.push(finishAll(deps, opts, finishes, summary));
+    if (finishes.length)
+      pendingFinishes.push(
+        finishFiles(deps, finishOpts, finishes, summary).catch((err: unknown) => {
+          throw new StoreStageFailure('record-finishes', summary.fetched, err);
+        }),
+      );
   };
 
+  let unread = 0;
   try {
-    for (let i = 0; i < sel.selected.length; i += batchSize) {
+    for (let i = 0; i < todo.length; i += batchSize) {
       if (deps.signal?.aborted) {
         summary.stoppedEarly = 'shutdown requested';
+        unread = todo.length - i;
         break;
       }
-      const chunk = sel.selected.slice(i, i + batchSize);
+      const chunk = todo.slice(i, i + batchSize);
       // Files are fetched many at a time but committed in listing order (oldest first, so
       // the first of two conflicting sends is the older file's whatever the network did), in
       // slices bounded by events and by bytes held: memory stays flat whatever the files
@@ -265,11 +313,12 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
         }
         if (sliceEventCount >= sliceEvents || budget.hasWaiters()) flush();
       };
-      const prepared = await mapPool(chunk, opts.concurrency, async (entry, j) => {
+      const prepared = await mapPool(chunk, opts.concurrency, async ({ entry, recheck }, j) => {
         held[j] = await budget.acquire(bytesToHold(entry, opts.maxFileBytes));
         let work: Work | undefined;
         try {
-          if (commitError === undefined) work = await prepareFile(deps, opts, entry, leftovers > 0);
+          if (commitError === undefined)
+            work = await prepareFile(deps, opts, entry, leftovers > 0, recheck);
         } catch (err) {
           settle(j, null);
           throw err;
@@ -278,16 +327,21 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
       });
       flush();
       if (commitError !== undefined) throw commitError;
+      summary.kept.rechecked += chunk.filter((c, j) => c.recheck && prepared[j]?.ok).length;
 
       let connectionLost: unknown;
       prepared.forEach((r, j) => {
         if (r.ok) return;
-        const entry = chunk[j] as RemoteEntry;
-        summary.fetchErrors.push({ file: entry.name, error: describeError(r.error) });
-        if (!isFileLevelError(r.error)) connectionLost ??= r.error;
+        const entry = (chunk[j] as { entry: RemoteEntry }).entry;
+        if (sftpFailureOf(r.error) === 'connection' || sftpFailureOf(r.error) === undefined) {
+          // One lost connection fails every file in flight: counted, not listed one by one.
+          connectionLost ??= r.error;
+          unread++;
+        } else summary.fetchErrors.push({ file: entry.name, error: describeError(r.error) });
       });
       if (connectionLost !== undefined) {
         summary.stoppedEarly = describeError(connectionLost);
+        unread += todo.length - (i + chunk.length);
         break;
       }
     }
@@ -300,211 +354,14 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
   if (loopError !== undefined) throw loopError;
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+  summary.notFetched = unread;
+  summary.leftOnServer =
+    summary.young +
+    summary.deferred +
+    summary.waiting.length +
+    summary.notFetched +
+    summary.fetchErrors.length +
+    summary.changed.length;
   summary.seconds = (clock() - started) / 1000;
   return summary;
-}
-
-/**
- * A file committed but not recorded as finished, and no longer in the folder, was moved or
- * deleted just before a crash: record where it went. One still in the folder is finished by
- * this poll as usual.
- */
-async function reconcileUnfinished(
-  deps: Deps,
-  opts: IngestOptions,
-  unfinished: ReturnType<IngestStore['listUnfinished']>,
-  listed: Set<string>,
-): Promise<number> {
-  const { source, store, log, clock } = deps;
-  const missing = unfinished.filter((f) => !listed.has(f.name));
-  const records: FinishRecord[] = [];
-  await mapPool(missing, opts.concurrency, async (f) => {
-    const dir =
-      f.outcome === 'quarantined'
-        ? opts.errorDir
-        : opts.afterIngest === 'move'
-          ? opts.processedDir
-          : undefined;
-    const target = dir ? posix.join(dir, f.name) : undefined;
-    if (target && (await source.exists(target))) {
-      records.push({ fileId: f.id, finish: 'moved', path: target, error: null });
-    } else if (!dir && opts.afterIngest === 'delete') {
-      records.push({ fileId: f.id, finish: 'deleted', path: null, error: null });
-    } else {
-      records.push({
-        fileId: f.id,
-        finish: 'gone',
-        path: null,
-        error: 'the file left the folder before its move was recorded',
-      });
-      log.warn({ file: f.name }, 'a committed file left the folder before its move was recorded');
-    }
-  });
-  store.recordFinishes(records, clock());
-  return unfinished.length - missing.length;
-}
-
-/** Errors about one file (denied, vanished, shrank) rather than about the connection. */
-function isFileLevelError(err: unknown): boolean {
-  const status = (err as { status?: unknown }).status;
-  if (status === 2 || status === 3) return true;
-  return err instanceof SftpError && /shrank/.test(err.message);
-}
-
-async function prepareFile(
-  deps: Deps,
-  opts: IngestOptions,
-  entry: RemoteEntry,
-  /** Whether any committed file still waits in the folder (else no content lookup is needed). */
-  mayBeLeftover: boolean,
-): Promise<Work | undefined> {
-  const { source, store, clock } = deps;
-  const remotePath = posix.join(opts.remoteDir, entry.name);
-  const known = store.findFileByIdentity(remotePath, entry.size, entry.mtimeMs);
-  if (known) {
-    if (known.finish === 'kept') return undefined;
-    if (known.finish === 'pending' || known.finish === 'failed')
-      return { kind: 'finish-only', entry, known };
-  }
-  const meta = (bytes: Uint8Array): FileMeta => ({
-    name: entry.name,
-    remotePath,
-    size: entry.size,
-    mtimeMs: entry.mtimeMs,
-    contentHash: createHash('sha256').update(bytes).digest('hex'),
-  });
-
-  if (entry.size > opts.maxFileBytes) {
-    const head = await source.readHead(remotePath, Math.min(QUARANTINE_HEAD_BYTES, entry.size));
-    const file = meta(head);
-    // The hash of the head alone would not identify the file; size and mtime join it.
-    file.contentHash = `head:${file.contentHash}:${entry.size}`;
-    const seen = mayBeLeftover ? store.findUnfinishedFile(remotePath, file.contentHash) : undefined;
-    if (seen) return { kind: 'finish-only', entry, known: seen };
-    return {
-      kind: 'commit',
-      entry,
-      item: {
-        kind: 'quarantine',
-        file,
-        reason: 'too-large',
-        detail: `${entry.size} bytes is over sftp.maxFileBytes (${opts.maxFileBytes}); the first ${head.length} bytes are kept`,
-        content: head,
-        truncated: true,
-      },
-    };
-  }
-
-  const bytes = await source.read(remotePath, entry.size);
-  const file = meta(bytes);
-  const seen = mayBeLeftover ? store.findUnfinishedFile(remotePath, file.contentHash) : undefined;
-  if (seen) return { kind: 'finish-only', entry, known: seen };
-
-  const parsed = parseWebhookFile(bytes, opts.sourceTimeZone, clock(), opts.maxEventsPerFile);
-  if (parsed.ok)
-    return { kind: 'commit', entry, item: { kind: 'ingest', file, events: parsed.events } };
-  const ageMs = clock() - entry.mtimeMs;
-  if (parsed.retryable && ageMs < opts.parseGraceSeconds * 1000) {
-    return { kind: 'wait', entry, detail: `${parsed.reason}: ${parsed.detail}` };
-  }
-  return {
-    kind: 'commit',
-    entry,
-    item: {
-      kind: 'quarantine',
-      file,
-      reason: parsed.reason,
-      detail: parsed.detail,
-      content: bytes,
-      truncated: false,
-    },
-  };
-}
-
-async function finishAll(
-  deps: Deps,
-  opts: IngestOptions,
-  files: { entry: RemoteEntry; fileId: number; quarantine: boolean }[],
-  summary: IngestSummary,
-): Promise<void> {
-  const { source, store, log, clock } = deps;
-  const records: FinishRecord[] = [];
-  const record = (
-    fileId: number,
-    finish: FinishRecord['finish'],
-    path: string | null,
-    error: string | null,
-  ) => records.push({ fileId, finish, path, error });
-  await mapPool(files, opts.concurrency, async ({ entry, fileId, quarantine }) => {
-    const from = posix.join(opts.remoteDir, entry.name);
-    try {
-      if (quarantine || opts.afterIngest === 'move') {
-        const dir = quarantine ? opts.errorDir : opts.processedDir;
-        const to = await renameUnique(source, from, dir, entry.name, entry.size);
-        record(fileId, 'moved', to, null);
-        if (!quarantine) summary.finished.moved++;
-      } else if (opts.afterIngest === 'delete') {
-        await source.remove(from);
-        record(fileId, 'deleted', null, null);
-        summary.finished.deleted++;
-      } else {
-        record(fileId, 'kept', from, null);
-        summary.finished.kept++;
-      }
-    } catch (err) {
-      const status = (err as { status?: unknown }).status;
-      if (status === 2 && !(await source.exists(from).catch(() => true))) {
-        // Someone else already took the file away; its events are safely stored.
-        record(fileId, 'gone', null, 'the file disappeared before it could be finished');
-        log.warn({ file: entry.name }, 'file vanished before it could be moved or deleted');
-        return;
-      }
-      const error = describeError(err);
-      record(fileId, 'failed', null, error);
-      summary.finishErrors.push({ file: entry.name, error });
-      log.warn(
-        { file: entry.name, err: error },
-        'could not finish file; it is retried on the next poll',
-      );
-    }
-  });
-  // One transaction for the batch: a commit per file would fsync once per file.
-  store.recordFinishes(records, clock());
-}
-
-/**
- * Renames into `dir`, choosing `name~1.ext`, `name~2.ext`, ... when the name is taken. When
- * the taken name already holds the same bytes, the file is there already: a server that
- * renames by link + unlink and died between the two leaves both names, and so does a
- * byte-identical re-delivery. The leftover is removed instead of being kept twice.
- */
-async function renameUnique(
-  source: Source,
-  from: string,
-  dir: string,
-  name: string,
-  size: number,
-): Promise<string> {
-  const ext = posix.extname(name);
-  const stem = name.slice(0, name.length - ext.length);
-  for (let n = 0; n < 1000; n++) {
-    const to = posix.join(dir, n === 0 ? name : `${stem}~${n}${ext}`);
-    try {
-      await source.rename(from, to);
-      return to;
-    } catch (err) {
-      if ((err as { status?: unknown }).status !== 'EEXIST') throw err;
-      if (n === 0 && (await sameBytes(source, from, to, size))) {
-        await source.remove(from);
-        return to;
-      }
-    }
-  }
-  throw new SftpError('rename', `${from}: no free name in ${dir} after 1000 tries`);
-}
-
-async function sameBytes(source: Source, a: string, b: string, size: number): Promise<boolean> {
-  // One byte more than the file has: a longer target differs.
-  const [x, y] = await Promise.all([source.readHead(a, size + 1), source.readHead(b, size + 1)]);
-  return x.equals(y);
 }

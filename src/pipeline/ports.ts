@@ -11,11 +11,24 @@ export type FileMeta = {
   contentHash: string;
 };
 
-/** A file already in the ledger of processed files. */
+/** A file already in the ledger of processed files, and the version of it that was stored. */
 export type KnownFile = {
   id: number;
   outcome: 'ingested' | 'quarantined';
   finish: 'pending' | 'moved' | 'deleted' | 'kept' | 'failed' | 'gone';
+  size: number;
+  mtimeMs: number;
+  contentHash: string;
+  /** When a kept file was last read again to compare its content (afterIngest keep). */
+  checkedAt: number | null;
+};
+
+/** A committed file not yet recorded as finished, with where its finish got to. */
+export type UnfinishedFile = Omit<KnownFile, 'finish' | 'checkedAt'> & {
+  name: string;
+  remotePath: string;
+  /** Where a half-done finish left a version (recorded when moving it back failed). */
+  finishedPath: string | null;
 };
 
 export type BatchItem =
@@ -56,29 +69,53 @@ export interface IngestStore {
    */
   findUnfinishedFile(remotePath: string, contentHash: string): KnownFile | undefined;
   /** Files committed but not yet recorded as moved or deleted. */
-  listUnfinished(): {
-    id: number;
-    name: string;
-    remotePath: string;
-    outcome: KnownFile['outcome'];
-  }[];
+  listUnfinished(): UnfinishedFile[];
+  /** Records that kept files were read again and still hold the stored bytes. */
+  recordChecked(fileIds: readonly number[], nowMs: number): void;
   /** Commits every item in one transaction; results are in the items' order. */
   commitBatch(items: readonly BatchItem[], nowMs: number): FileCommit[];
   /** Records how files were finished, in one transaction. */
   recordFinishes(records: readonly FinishRecord[], nowMs: number): void;
 }
 
-/** The SFTP folder as the ingest pipeline sees it; `io/sftp-source.ts` is the real one. */
+/** A version of a file on the server, as a stat shows it. */
+export type FileVersion = {
+  size: number;
+  /** Modification time, ms since the epoch (SFTP gives whole seconds). */
+  mtimeMs: number;
+};
+
+/** What a read got: the bytes, and the version of the file they are (from its open handle). */
+export type ReadFile = FileVersion & {
+  bytes: Buffer;
+  /** False when the file holds more than was read (over the limit, or a head). */
+  complete: boolean;
+};
+
+/**
+ * The SFTP folder as the ingest pipeline sees it; `io/sftp-source.ts` is the real one.
+ * Failures are `SftpError`s whose `kind` says what went wrong (`not-found`, `denied`,
+ * `exists`, `failure` about one file; `connection` for the session).
+ */
 export interface Source {
   list(dir: string): Promise<RemoteEntry[]>;
   /** Lists chunk by chunk, keeping nothing (for folders of any size). */
   listEach(dir: string, visit: (entries: RemoteEntry[]) => void): Promise<void>;
-  /** Reads a whole file of known size. */
-  read(path: string, size: number): Promise<Buffer>;
-  /** Reads at most `bytes` from the start of a file. */
-  readHead(path: string, bytes: number): Promise<Buffer>;
-  /** Renames without ever overwriting; fails with code 'EEXIST' when `to` is taken. */
-  rename(from: string, to: string): Promise<void>;
+  /**
+   * Reads a whole file to its end, whatever the listing said: a file that grew since is read
+   * as it is now, and the version returned is the one read. More than `limit` bytes: the
+   * first `limit` and `complete: false`. `expectedSize` only sizes the first request.
+   */
+  read(path: string, limit: number, expectedSize?: number): Promise<ReadFile>;
+  /** Reads at most `bytes` from the start of a file, with the version of the whole file. */
+  readHead(path: string, bytes: number): Promise<ReadFile>;
+  /**
+   * Renames without ever overwriting (kind `exists` when `to` is taken), and says what
+   * landed at `to`: the version the pipeline finished, which may not be the one it read.
+   */
+  move(from: string, to: string): Promise<FileVersion | undefined>;
+  /** The version at a path, or undefined when nothing is there. */
+  stat(path: string): Promise<FileVersion | undefined>;
   remove(path: string): Promise<void>;
   exists(path: string): Promise<boolean>;
   ensureDir(path: string): Promise<void>;

@@ -15,8 +15,14 @@ describe('doctor', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`server offers ${sshd.fingerprint} (ssh-ed25519), matching the pin`);
     expect(r.stdout).toContain(`${t.remoteDir}: 2 entries, 1 matching *.json`);
-    expect(r.stdout).toContain(`ok   processedDir: ${t.processedDir} exists and is writable`);
-    expect(r.stdout).toContain(`ok   errorDir: ${t.errorDir} exists and is writable`);
+    // What the service does there, tried with a probe: moved in from remoteDir, deleted.
+    expect(r.stdout).toContain(
+      `ok   processedDir: ${t.processedDir}: files can be moved in from ${t.remoteDir} and deleted`,
+    );
+    expect(r.stdout).toContain(
+      `ok   errorDir: ${t.errorDir}: files can be moved in from ${t.remoteDir} and deleted`,
+    );
+    expect(fs.readdirSync(t.remoteDir).filter((n) => n.startsWith('.'))).toEqual([]);
     expect(fs.readdirSync(t.processedDir)).toEqual([]);
   });
 

@@ -19,12 +19,20 @@ function setup(sftp: Record<string, unknown> = {}) {
   fs.chmodSync(t.errorDir, 0o777);
   return t;
 }
+/** Runs `ingest --json`: exit 1 exactly when a file was stored but could not be finished. */
 const ingest = async (configFile: string) => {
   const r = await runCli(['ingest', '--config', configFile, '--json'], {
     SFTP_PASSWORD: user.password,
   });
-  expect(r.code).toBe(0);
-  return JSON.parse(r.stdout);
+  // One JSON document on stdout, the failure folded into it.
+  const summary = JSON.parse(r.stdout);
+  expect(r.code).toBe(summary.finishErrors.length ? 1 : 0);
+  if (summary.finishErrors.length) {
+    expect(r.stderr).toContain('stored but not finished on the server');
+    expect(summary.ok).toBe(false);
+    expect(summary.error.code).toBe('FINISH_FAILED');
+  }
+  return summary;
 };
 
 describe('operations the server refuses', () => {
@@ -39,6 +47,8 @@ describe('operations the server refuses', () => {
     expect(first.finishErrors).toEqual([
       { file: 'send.json', error: expect.stringContaining('permission denied') },
     ]);
+    // The message names the folder the move was refused into, not only the file.
+    expect(first.finishErrors[0].error).toContain(`into ${t.processedDir}`);
     expect(first.quarantined.map((q: { file: string }) => q.file)).toEqual(['bad.json']);
     expect(listDir(t.errorDir)).toEqual(['bad.json']);
 

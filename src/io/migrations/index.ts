@@ -207,6 +207,17 @@ export const migrations: readonly Migration[] = [
       WHERE day NOT GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' OR day < '2000-01-01';
     `,
   },
+  {
+    version: 8,
+    name: 'kept files are read again to compare their content',
+    sql: `
+      -- With afterIngest "keep", a re-upload under the same name with the same size and time
+      -- is found only by its content: kept files are read again, least recently checked first.
+      ALTER TABLE files ADD COLUMN checked_at INTEGER;
+      UPDATE files SET checked_at = finished_at WHERE finish = 'kept';
+      CREATE INDEX files_kept_by_path ON files (remote_path) WHERE finish = 'kept';
+    `,
+  },
 ];
 
 function otherEventDateMs(payload: string, tz: string): number | undefined {
