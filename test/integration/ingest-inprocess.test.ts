@@ -1,52 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/load.js';
 import { SftpSource } from '../../src/io/sftp-source.js';
 import { SqliteStore } from '../../src/io/sqlite-store.js';
-import { runIngest, type IngestOptions } from '../../src/pipeline/ingest-run.js';
 import type { Source } from '../../src/pipeline/ports.js';
 import { inboundMessage, json, messageSend, messageStatusUpdate } from '../fixtures/webio.js';
 import { dropFile, listDir, setupConfig } from '../helpers/harness.js';
 import { useSshd } from '../helpers/use-sshd.js';
+import { ingestInProcess, openStore, withFaults } from '../helpers/inprocess.js';
 
 // The ingest pipeline run in this process (real sshd, real SftpSource, real SQLite), so that
 // its branches are measured by coverage and mutation testing; the CLI tests run the build.
 const sshd = useSshd();
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-
-async function ingest(
-  t: ReturnType<typeof setupConfig>,
-  over: Partial<IngestOptions> = {},
-  deps: {
-    signal?: AbortSignal;
-    store?: SqliteStore;
-    clock?: () => number;
-    /** Fault injection at the boundary: a wrapper around the real SftpSource. */
-    wrap?: (source: SftpSource) => Source;
-  } = {},
-) {
-  const config = validateConfig(t.raw, {}, t.configFile);
-  const store =
-    deps.store ??
-    new SqliteStore({ path: t.config.database.path, busyTimeoutMs: 1000, exportTimeZone: 'UTC' });
-  const source = await SftpSource.connect(config.sftp);
-  try {
-    return await runIngest(
-      {
-        source: deps.wrap ? deps.wrap(source) : source,
-        store,
-        log: quiet,
-        clock: deps.clock ?? Date.now,
-        ...(deps.signal ? { signal: deps.signal } : {}),
-      },
-      { ...config.sftp, sourceTimeZone: 'UTC', ...over },
-    );
-  } finally {
-    await source.close();
-    if (!deps.store) store.close();
-  }
-}
+const ingest = ingestInProcess;
 
 const send = (id: number, extra: object = {}) =>
   json({ ...messageSend, communicationActionId: String(id), ...extra });
@@ -235,17 +201,6 @@ describe('runIngest in process', () => {
   });
 });
 
-/** The real source with some of its methods replaced (fault injection at the boundary). */
-function withFaults(source: SftpSource, over: Partial<Source>): Source {
-  return new Proxy(source as unknown as Source, {
-    get(target, key, receiver) {
-      if (key in over) return over[key as keyof Source];
-      const v = Reflect.get(target, key, receiver) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-}
-
 /** The real source, recording the path of every file read into `reads`. */
 function recordingReads(reads: string[]): (real: SftpSource) => Source {
   return (real) =>
@@ -264,14 +219,6 @@ const fileRows = (store: SqliteStore): FileRow[] =>
       `SELECT name, finish, finished_path AS path, finish_error AS error FROM files ORDER BY name`,
     )
     .all() as FileRow[];
-
-function openStore(t: ReturnType<typeof setupConfig>): SqliteStore {
-  return new SqliteStore({
-    path: t.config.database.path,
-    busyTimeoutMs: 1000,
-    exportTimeZone: 'UTC',
-  });
-}
 
 /** Runs `fn` with the store's finish records switched off: a run that "crashed" after its
  *  commits and moves, before recording them. */
