@@ -14,6 +14,13 @@ export type ServerFaults = {
   stallAfterReads?: number;
   /** Refuse RENAME with permission denied. */
   denyRename?: boolean;
+  /**
+   * Refuse an OPEN with a generic failure (status 4) while this many files are open in the
+   * session, as a server with a per-session limit does (ProFTPD's is 64 by default).
+   */
+  maxOpenFiles?: number;
+  /** Refuse OPEN of these paths with a generic failure, whatever is open. */
+  failOpen?: (path: string) => boolean;
 };
 
 export type EmbeddedSftpServer = {
@@ -180,6 +187,12 @@ function serveSftp(
   sftp.on(
     'OPEN',
     guard((reqid, p: string, flags: number) => {
+      const open = [...handles.values()].filter((h) => h.fd !== undefined).length;
+      if (
+        (faults.maxOpenFiles !== undefined && open >= faults.maxOpenFiles) ||
+        faults.failOpen?.(p)
+      )
+        return sftp.status(reqid, STATUS_CODE.FAILURE, 'Failure');
       const mode = utils.sftp.flagsToString(flags) ?? 'r';
       sftp.handle(reqid, newHandle({ fd: fs.openSync(local(p), mode) }));
     }),

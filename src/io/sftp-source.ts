@@ -367,15 +367,22 @@ export class SftpSource implements Source {
   ): Promise<Buffer> {
     for (let attempt = 0; ; attempt++) {
       await this.gate.acquire();
-      const othersOpen = this.gate.open;
       try {
         const handle = await this.op<Buffer>(stage, path, run);
         this.gate.opened();
         return handle;
       } catch (err) {
         this.gate.release();
-        const refused = err instanceof SftpError && err.kind === 'failure' && othersOpen > 0;
-        if (!refused) throw err;
+        // What was open when the refusal came: the server answers in order, so every open
+        // it granted before refusing this one is counted.
+        const othersOpen = this.gate.open;
+        if (!(err instanceof SftpError && err.kind === 'failure')) throw err;
+        if (othersOpen === 0)
+          throw new SftpError(
+            stage,
+            `${path}: the server refused to open it (SFTP failure) with no other file open, so not for a limit on open files; the server's log says why`,
+            { cause: err, kind: 'failure' },
+          );
         if (attempt >= MAX_OPEN_RETRIES) {
           throw new SftpError(
             stage,

@@ -1,6 +1,8 @@
+import { requireProftpd } from './proftpd.mjs';
 import { requireSshd } from './sshd.mjs';
 
-/** The suite needs a real OpenSSH server; without one it fails loudly instead of skipping. */
+/** The suite needs real SFTP servers (OpenSSH, ProFTPD); without them it fails loudly instead of skipping. */
 export default function setup(): void {
   requireSshd();
+  requireProftpd();
 }

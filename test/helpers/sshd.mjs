@@ -29,7 +29,7 @@ export function requireSshd() {
 }
 
 /** @returns {Promise<number>} */
-async function freePort() {
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
@@ -65,6 +65,8 @@ export function keygen(file, type, passphrase = '') {
  * @typedef {object} SshdOptions
  * @property {string} [passwordUser] also allow password logins for this system user (root only; see passwordUser())
  * @property {string[]} [extraAuthorizedKeys] extra public keys to authorise
+ * @property {number} [fileLimit] the open-file limit (ulimit -n) of sshd and its sessions: a
+ *   server that can keep only so many files open at once
  */
 
 /** Starts sshd as the current user; the tests run as root in CI. */
@@ -122,11 +124,14 @@ export async function startSshd(options = {}) {
   fs.writeFileSync(path.join(dir, 'sshd_config'), config);
   const start = async () => {
     fs.rmSync(path.join(dir, 'sshd.pid'), { force: true });
-    const r = spawnSync(
-      SSHD_BIN,
-      ['-f', path.join(dir, 'sshd_config'), '-E', path.join(dir, 'sshd.log')],
-      { encoding: 'utf8' },
-    );
+    const args = ['-f', path.join(dir, 'sshd_config'), '-E', path.join(dir, 'sshd.log')];
+    const r = options.fileLimit
+      ? spawnSync(
+          'sh',
+          ['-c', `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, SSHD_BIN, ...args],
+          { encoding: 'utf8' },
+        )
+      : spawnSync(SSHD_BIN, args, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`sshd failed to start: ${r.stderr}`);
     for (let i = 0; i < 100; i++) {
       if (fs.existsSync(path.join(dir, 'sshd.pid')) && (await canConnect(port))) return;
@@ -163,7 +168,7 @@ export async function startSshd(options = {}) {
 }
 
 /** @param {number} pid @returns {number[]} */
-function descendants(pid) {
+export function descendants(pid) {
   const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
   const kids = r.stdout
     .split('\n')
@@ -182,7 +187,7 @@ function readPid(dir) {
 }
 
 /** @param {number} port @returns {Promise<boolean>} */
-function canConnect(port) {
+export function canConnect(port) {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     s.once('connect', () => {

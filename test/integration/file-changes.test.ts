@@ -6,14 +6,12 @@ import type { SqliteStore } from '../../src/io/sqlite-store.js';
 import { messageSend } from '../fixtures/webio.js';
 import { dropFile, listDir, setupConfig } from '../helpers/harness.js';
 import { ingestInProcess, openStore, withFaults } from '../helpers/inprocess.js';
-import { useSshd } from '../helpers/use-sshd.js';
+import { SERVERS, useServer } from '../helpers/use-sshd.js';
 
 // "What the service finishes is exactly what it stored": a file that changes on the real
 // sshd between the read and the finish (replaced by a rename, appended to, rewritten in place
 // with the same size, truncated), with every afterIngest. The change is made at the boundary,
 // right after the real read returns, so its timing is exact.
-const sshd = useSshd();
-
 type Setup = ReturnType<typeof setupConfig>;
 type Mode = 'move' | 'delete' | 'keep';
 
@@ -126,7 +124,8 @@ const changes: {
   },
 ];
 
-describe('a file that changes on the server after it was read', () => {
+describe.each(SERVERS)('%s: a file that changes on the server after it was read', (kind) => {
+  const sshd = useServer(kind);
   for (const mode of ['move', 'delete', 'keep'] as Mode[]) {
     for (const c of changes) {
       it(`afterIngest ${mode}: ${c.what}: every version's events are stored, none is finished unread`, async () => {

@@ -99,7 +99,9 @@ export class Finisher {
         this.tally.finished.kept++;
       }
     } catch (err) {
-      if (sftpFailureOf(err) === 'not-found' && !(await source.exists(from).catch(() => true))) {
+      // Whatever status the server chose (ProFTPD does not say "no such file" for a rename
+      // of a vanished file), a file that is gone was taken by someone else.
+      if (sftpFailureOf(err) !== 'connection' && !(await source.exists(from).catch(() => true))) {
         // Someone else already took the file away; its events are safely stored.
         this.record(f.fileId, 'gone', null, 'the file disappeared before it could be finished');
         log.warn({ file: f.name }, 'file vanished before it could be moved or deleted');
