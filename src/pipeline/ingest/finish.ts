@@ -61,6 +61,7 @@ export async function finishFiles(
 /** Finishes files one by one, collecting their records for one transaction. */
 export class Finisher {
   private readonly records: FinishRecord[] = [];
+  private connectionLost = false;
 
   constructor(
     private readonly deps: FinishDeps,
@@ -111,6 +112,11 @@ export class Finisher {
       const error = `could not ${where}: ${describeError(err)}`;
       this.record(f.fileId, 'failed', null, error);
       this.tally.finishErrors.push({ file: f.name, error });
+      // A lost connection fails every finish in flight: said once, not once per file.
+      if (sftpFailureOf(err) === 'connection') {
+        if (this.connectionLost) return;
+        this.connectionLost = true;
+      }
       log.warn(
         { file: f.name, err: error },
         'could not finish file; it is retried on the next poll',
