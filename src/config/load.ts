@@ -89,15 +89,13 @@ export function validateConfig(
   }
   const processedDir = c.sftp.processedDir ?? posix.join(c.sftp.remoteDir, 'processed');
   const errorDir = c.sftp.errorDir ?? posix.join(c.sftp.remoteDir, 'error');
-  if (
-    c.sftp.afterIngest === 'move' &&
-    posix.normalize(processedDir) === posix.normalize(c.sftp.remoteDir)
-  ) {
-    problems.push('  sftp.processedDir: must differ from sftp.remoteDir');
-  }
-  if (posix.normalize(errorDir) === posix.normalize(c.sftp.remoteDir)) {
-    problems.push('  sftp.errorDir: must differ from sftp.remoteDir');
-  }
+  problems.push(
+    ...folderProblems(
+      c.sftp.remoteDir,
+      c.sftp.afterIngest === 'move' ? processedDir : undefined,
+      errorDir,
+    ),
+  );
   const hashKey = env.WEBIO_REPORTS_HASH_KEY;
   if (c.export.addressMode === 'hash' && (hashKey === undefined || hashKey.length < 16)) {
     problems.push(
@@ -111,6 +109,54 @@ export function validateConfig(
     sftp: { ...c.sftp, processedDir, errorDir },
     schedule: { ...c.schedule, timezone: c.schedule.timezone ?? c.export.timezone },
   };
+}
+
+/** A server path without trailing slashes or dot segments. */
+const normal = (p: string): string => posix.normalize(p).replace(/(.)\/+$/, '$1');
+
+/** True when `inner` is `outer` or a folder below it. */
+const within = (inner: string, outer: string): boolean =>
+  inner === outer || inner.startsWith(outer === '/' ? '/' : `${outer}/`);
+
+/**
+ * The server folders must not collide: files moved to processedDir would be read again from
+ * a watched folder, and retention of processed files would delete quarantined ones. The
+ * processed and error folders may sit inside remoteDir (the default): a poll lists only the
+ * folder itself, not below it.
+ */
+export function folderProblems(
+  remoteDir: string,
+  processedDir: string | undefined,
+  errorDir: string,
+): string[] {
+  const [remote, error] = [normal(remoteDir), normal(errorDir)];
+  const processed = processedDir === undefined ? undefined : normal(processedDir);
+  const problems: string[] = [];
+  if (processed !== undefined) {
+    if (processed === remote) problems.push('  sftp.processedDir: must differ from sftp.remoteDir');
+    else if (within(remote, processed))
+      problems.push(
+        `  sftp.remoteDir: must not be inside sftp.processedDir (${processed}): retention of processed files would delete files not yet read`,
+      );
+    if (processed === error)
+      problems.push(
+        '  sftp.errorDir: must differ from sftp.processedDir: retention of processed files would delete quarantined ones',
+      );
+    else if (within(error, processed))
+      problems.push(
+        `  sftp.errorDir: must not be inside sftp.processedDir (${processed}): retention of processed files would reach quarantined ones`,
+      );
+    else if (within(processed, error))
+      problems.push(
+        `  sftp.processedDir: must not be inside sftp.errorDir (${error}): retention of quarantined files would reach processed ones`,
+      );
+  }
+  if (error === remote) problems.push('  sftp.errorDir: must differ from sftp.remoteDir');
+  else if (within(remote, error))
+    problems.push(
+      `  sftp.remoteDir: must not be inside sftp.errorDir (${error}): retention of quarantined files would delete files not yet read`,
+    );
+  return problems;
 }
 
 /** Loads the config for a command: file (flag, env or default), env secrets, validation. */

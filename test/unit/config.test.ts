@@ -123,3 +123,69 @@ describe('config', () => {
     `);
   });
 });
+
+describe('server folders that collide', () => {
+  const check = (sftp: Record<string, unknown>) => () =>
+    validateConfig(
+      { sftp: { username: 'u', password: 'p', hostKeyFingerprint: fp, ...sftp } },
+      {},
+      'cfg.json',
+    );
+
+  it('allows the default layout and folders side by side or inside remoteDir', () => {
+    expect(check({})).not.toThrow();
+    expect(check({ processedDir: '/done', errorDir: '/bad' })).not.toThrow();
+    expect(
+      check({ processedDir: '/webhooks/a/processed', errorDir: '/webhooks/error2' }),
+    ).not.toThrow();
+    // Not moving: processedDir is not used, so it cannot collide.
+    expect(check({ afterIngest: 'delete', processedDir: '/webhooks/error' })).not.toThrow();
+  });
+
+  it.each([
+    [
+      'processedDir and errorDir the same',
+      { processedDir: '/x', errorDir: '/x/' },
+      'sftp.errorDir: must differ from sftp.processedDir',
+    ],
+    [
+      'errorDir inside processedDir (purge by processedDays would delete quarantined files)',
+      { processedDir: '/webhooks/processed', errorDir: '/webhooks/processed/error' },
+      'sftp.errorDir: must not be inside sftp.processedDir (/webhooks/processed)',
+    ],
+    [
+      'processedDir inside errorDir',
+      { processedDir: '/webhooks/error/ok', errorDir: '/webhooks/error' },
+      'sftp.processedDir: must not be inside sftp.errorDir (/webhooks/error)',
+    ],
+    [
+      'remoteDir inside processedDir',
+      { remoteDir: '/data/processed/in', processedDir: '/data/processed' },
+      'sftp.remoteDir: must not be inside sftp.processedDir (/data/processed)',
+    ],
+    [
+      'remoteDir inside errorDir',
+      { remoteDir: '/data/error/in', errorDir: '/data/error' },
+      'sftp.remoteDir: must not be inside sftp.errorDir (/data/error)',
+    ],
+    [
+      'processedDir equal to remoteDir, written differently',
+      { remoteDir: '/webhooks', processedDir: '/webhooks/./' },
+      'sftp.processedDir: must differ from sftp.remoteDir',
+    ],
+    [
+      'errorDir equal to remoteDir',
+      { errorDir: '/webhooks' },
+      'sftp.errorDir: must differ from sftp.remoteDir',
+    ],
+  ])('refuses %s, by key path, as a config error (exit 2)', (_name, sftp, message) => {
+    let err: unknown;
+    try {
+      check(sftp)();
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { exitCode?: number }).exitCode).toBe(2);
+    expect((err as Error).message).toContain(`  ${message}`);
+  });
+});
