@@ -166,3 +166,28 @@ export function describeError(err: unknown): string {
   }
   return String(err);
 }
+
+/** Exit codes of a process stopped by a signal, as shells report them (128 + its number). */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * A one-shot command stopped by SIGINT or SIGTERM at a safe point: what was committed is
+ * kept, what was half-written removed. Exit code 130 or 143.
+ */
+export class StoppedError extends AppError {
+  constructor(signal: string, kept: string) {
+    super('STOPPED', `stopped by ${signal}: ${kept}`, { exitCode: SIGNAL_EXIT[signal] ?? 1 });
+  }
+}
+
+/** Thrown where work stops because it was asked to. */
+export function throwIfStopped(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new StopRequested();
+}
+
+/** Work stopped because its AbortSignal fired (inside a file being written, a loop). */
+export class StopRequested extends Error {
+  constructor() {
+    super('stop requested');
+  }
+}

@@ -109,6 +109,7 @@ export async function exportOnce(
   store: SqliteStore,
   log: Logger,
   days?: readonly string[],
+  signal?: AbortSignal,
 ): Promise<ExportSummary> {
   const runId = storeStep(config, () => store.startRun('export', Date.now()));
   const runLog = log.child({ run: runId, job: 'export' });
@@ -149,6 +150,7 @@ export async function exportOnce(
           clock: Date.now,
           log: runLog,
           ...(workers ? { render: workers.render, concurrency: threads } : {}),
+          ...(signal ? { signal } : {}),
         },
         opts,
         chosen,
@@ -182,6 +184,7 @@ export async function purgeOnce(
   store: SqliteStore,
   log: Logger,
   dryRun = false,
+  signal?: AbortSignal,
 ): Promise<PurgeSummary> {
   const summary = await storeStepAsync(config, () =>
     runPurge(
@@ -198,6 +201,7 @@ export async function purgeOnce(
         connect: () => SftpSource.connect(config.sftp),
         clock: Date.now,
         log: log.child({ job: 'purge' }),
+        ...(signal ? { signal } : {}),
       },
       {
         retention: config.retention,

@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import type { AppError } from '../errors.js';
+import { StoppedError, type AppError } from '../errors.js';
 import { createLogger, type Logger } from '../io/logger.js';
 
 /** Options every command takes. */
@@ -62,4 +62,42 @@ export function printResult(
     throw failure;
   }
   return 0;
+}
+
+/**
+ * SIGINT and SIGTERM for a one-shot command that writes (ingest, export, purge, erase,
+ * backup): the first asks it to stop at its next safe point (a transaction boundary, a file
+ * not yet begun) through `signal`; a second ends the process at once.
+ */
+export class StopSignals {
+  private readonly controller = new AbortController();
+  /** Which signal asked the command to stop, once one did. */
+  received: NodeJS.Signals | undefined;
+  private readonly onSignal = (sig: NodeJS.Signals): void => {
+    if (this.received) process.exit(sig === 'SIGINT' ? 130 : 143);
+    this.received = sig;
+    this.controller.abort();
+  };
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Starts listening for SIGINT and SIGTERM. */
+  watch(): this {
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
+    return this;
+  }
+
+  /** Stops listening. */
+  release(): void {
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+  }
+
+  /** A StoppedError when a signal came, saying what `kept` (what survives the stop). */
+  stopped(kept: string): StoppedError | undefined {
+    return this.received ? new StoppedError(this.received, kept) : undefined;
+  }
 }

@@ -1,7 +1,13 @@
 import { daysBetween, isValidDay } from '../core/days.js';
 import { AppError } from '../errors.js';
 import { exportOnce, openStore } from '../jobs.js';
-import { commandContext, printResult, type CommonOptions, type Output } from './context.js';
+import {
+  StopSignals,
+  commandContext,
+  printResult,
+  type CommonOptions,
+  type Output,
+} from './context.js';
 import { formatExportSummary } from './format.js';
 
 export type ExportOptions = CommonOptions & { date?: string; from?: string; to?: string };
@@ -42,16 +48,23 @@ export async function exportCommand(opts: ExportOptions, output: Output): Promis
   const days = chooseDays(opts);
   const { config, log } = commandContext(opts, false);
   const handle = openStore(config);
+  const stop = new StopSignals().watch();
   try {
-    const summary = await exportOnce(config, handle.store, log, days);
-    const failure = summary.failures.length
-      ? new AppError(
-          'EXPORT_FAILED',
-          `${summary.failures.length} file(s) not written (first: ${summary.failures[0]?.path}: ${summary.failures[0]?.error}); previous files are intact and the days stay marked for the next export`,
-        )
-      : undefined;
+    const summary = await exportOnce(config, handle.store, log, days, stop.signal);
+    const written = summary.files.filter((f) => !f.unchanged).length;
+    const failure =
+      stop.stopped(
+        `${written} file(s) written; the one being written was removed, and the days not written stay marked for the next export`,
+      ) ??
+      (summary.failures.length
+        ? new AppError(
+            'EXPORT_FAILED',
+            `${summary.failures.length} file(s) not written (first: ${summary.failures[0]?.path}: ${summary.failures[0]?.error}); previous files are intact and the days stay marked for the next export`,
+          )
+        : undefined);
     return printResult(opts, output, summary, () => formatExportSummary(summary), failure);
   } finally {
+    stop.release();
     handle.close();
   }
 }

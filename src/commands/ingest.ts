@@ -1,29 +1,41 @@
 import { ingestOnce, openStore } from '../jobs.js';
 import { AppError } from '../errors.js';
-import { commandContext, printResult, type CommonOptions, type Output } from './context.js';
+import {
+  StopSignals,
+  commandContext,
+  printResult,
+  type CommonOptions,
+  type Output,
+} from './context.js';
 import { formatIngestSummary } from './format.js';
 
 /** `ingest`: one poll cycle now. */
 export async function ingestCommand(opts: CommonOptions, output: Output): Promise<number> {
   const { config, log } = commandContext(opts);
   const handle = openStore(config);
+  const stop = new StopSignals().watch();
   try {
-    const summary = await ingestOnce(config, handle.store, log);
+    const summary = await ingestOnce(config, handle.store, log, stop.signal);
     const [first] = summary.finishErrors;
-    const failure = summary.stoppedEarly
-      ? new AppError(
-          'INGEST_INCOMPLETE',
-          `ingest stopped early: ${summary.stoppedEarly}; committed work is kept and the next poll resumes` +
-            (summary.notFetched ? ` (${summary.notFetched} file(s) not fetched)` : ''),
-        )
-      : first
+    const failure =
+      stop.stopped(
+        `${summary.fetched} file(s) stored and finished; the rest stay on the server for the next poll`,
+      ) ??
+      (summary.stoppedEarly
         ? new AppError(
-            'FINISH_FAILED',
-            `${summary.finishErrors.length} file(s) stored but not finished on the server (first: ${first.file}: ${first.error}); their events are safe, and every poll tries again without reading them`,
+            'INGEST_INCOMPLETE',
+            `ingest stopped early: ${summary.stoppedEarly}; committed work is kept and the next poll resumes` +
+              (summary.notFetched ? ` (${summary.notFetched} file(s) not fetched)` : ''),
           )
-        : undefined;
+        : first
+          ? new AppError(
+              'FINISH_FAILED',
+              `${summary.finishErrors.length} file(s) stored but not finished on the server (first: ${first.file}: ${first.error}); their events are safe, and every poll tries again without reading them`,
+            )
+          : undefined);
     return printResult(opts, output, summary, () => formatIngestSummary(summary), failure);
   } finally {
+    stop.release();
     handle.close();
   }
 }

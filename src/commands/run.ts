@@ -1,7 +1,7 @@
 import cron from 'node-cron';
 import { loadConfig } from '../config/load.js';
 import { AppError, describeError, isTransientStoreError } from '../errors.js';
-import { createLogger } from '../io/logger.js';
+import { createLogger, flushLog } from '../io/logger.js';
 import { exportOnce, ingestOnce, openStore, purgeOnce } from '../jobs.js';
 import { JobRunner } from '../service/job-runner.js';
 import { assessHealth, type ServiceState } from '../service/health.js';
@@ -147,7 +147,8 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
   async function shutdown(reason: string): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
-    log.info({ reason }, 'shutting down: schedules stopped, waiting for the current job');
+    // Armed before anything else can fail: whatever happens next, the process is out within
+    // shutdownTimeoutSeconds.
     const force = setTimeout(() => {
       log.error(
         { timeoutSeconds: config.service.shutdownTimeoutSeconds },
@@ -156,6 +157,7 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
       process.exit(1);
     }, config.service.shutdownTimeoutSeconds * 1000);
     force.unref();
+    log.info({ reason }, 'shutting down: schedules stopped, waiting for the current job');
     for (const t of tasks) await t.stop();
     abort.abort();
     await runner.stop();
@@ -200,6 +202,6 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
   // The first poll does not wait for the first tick of the schedule.
   void poll();
   const code = await done;
-  await new Promise<void>((r) => log.flush(() => r()));
+  await flushLog(log);
   return code;
 }

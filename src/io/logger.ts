@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { printable } from '../core/printable.js';
 import { pino, type Logger, type DestinationStream } from 'pino';
 
@@ -19,8 +18,8 @@ export function createLogger(
     fd === undefined
       ? (destination as DestinationStream)
       : format === 'text'
-        ? textDestination(fd)
-        : pino.destination(fd);
+        ? textDestination(fdStream(fd))
+        : fdStream(fd);
   return pino(
     {
       level,
@@ -70,10 +69,48 @@ export function formatLogLine(json: string): string {
   return printable(`${name}: ${String(msg ?? '')}${fields ? ` (${fields})` : ''}`);
 }
 
-function textDestination(fd: number): DestinationStream {
+/** Log bytes held while stdout or stderr does not take them; beyond it, lines are dropped. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+type FdStream = ReturnType<typeof pino.destination>;
+
+/**
+ * An asynchronous writer on a descriptor, so that logging never blocks the process and
+ * never throws: a full pipe (a log reader that stopped reading) holds at most
+ * MAX_BUFFERED_BYTES and then drops lines; a closed one (`run | head`, a pm2 daemon gone)
+ * turns writes into nothing (pino's own handling of EPIPE). The service keeps working, and
+ * still stops at once on SIGTERM.
+ */
+function fdStream(fd: number): FdStream {
+  return pino.destination({ dest: fd, sync: false, minLength: 0, maxLength: MAX_BUFFERED_BYTES });
+}
+
+/** Readable lines on the same kind of writer. */
+function textDestination(stream: FdStream): DestinationStream {
   return {
-    write(line: string) {
-      fs.writeSync(fd, `${formatLogLine(line)}\n`);
-    },
-  };
+    write: (line: string) => stream.write(`${formatLogLine(line)}\n`),
+    // What pino asks of its destination to flush, passed on.
+    flush: (cb?: (err?: Error) => void) => stream.flush(cb),
+    flushSync: () => stream.flushSync(),
+  } as DestinationStream;
+}
+
+/**
+ * Flushes the log, waiting at most `timeoutMs`: a stalled or closed stdout never keeps a
+ * process from exiting.
+ */
+export function flushLog(log: Logger, timeoutMs = 1000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+    try {
+      log.flush(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    } catch {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
 }

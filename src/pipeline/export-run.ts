@@ -4,7 +4,7 @@ import { csvRecord } from '../core/csv-format.js';
 import { escapeFormula } from '../core/csv-rows.js';
 import { addDays, dayInZone, dayRange, isValidDay } from '../core/days.js';
 import { classOf, foldOptOut, type StatusClass, type StatusClasses } from '../core/outcomes.js';
-import { describeError } from '../errors.js';
+import { describeError, throwIfStopped } from '../errors.js';
 import {
   REPORTS,
   reportFileName,
@@ -84,6 +84,8 @@ export type ExportSummary = {
     unchanged: boolean;
   }[];
   failures: { path: string; error: string }[];
+  /** Set when the export stopped before its last day (a shutdown): the rest stay marked. */
+  stoppedEarly?: string;
   /** Days left as written because retention removed their events from the store. */
   skipped: string[];
   manifest: string;
@@ -208,7 +210,20 @@ type Deps = {
   render?: RenderReport;
   /** Reports of a day written at once (default 1; more pays only with `render` in workers). */
   concurrency?: number;
+  /** Stops the export: the file being written is abandoned (its temp file removed). */
+  signal?: AbortSignal;
 };
+
+/** The chunks of a file, ending in StopRequested as soon as `signal` fires. */
+async function* untilStopped(
+  chunks: AsyncIterable<string> | Iterable<string>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<string> {
+  for await (const chunk of chunks) {
+    throwIfStopped(signal);
+    yield chunk;
+  }
+}
 
 /**
  * Writes `<dir>/<report>/<report>-<day>.csv` for every report and day, then manifest.json.
@@ -233,6 +248,10 @@ export async function runExport(
   };
   const horizon = store.storeHorizon();
   for (const day of days) {
+    if (deps.signal?.aborted) {
+      summary.stoppedEarly = 'shutdown requested';
+      break;
+    }
     // A changed day that is no calendar day in range (a store from before dates were bounded
     // at ingest) can never be written: report it once and drop it, never fail every export.
     if (!isReportableDay(day)) {
@@ -260,9 +279,13 @@ export async function runExport(
       const counter = { rows: 0 };
       try {
         const previous = store.findExport(report.name, day);
-        const file = await writeFile(target, render(report, day, counter), {
-          unchangedSha: previous?.path === target ? previous.sha256 : undefined,
-        });
+        const file = await writeFile(
+          target,
+          untilStopped(render(report, day, counter), deps.signal),
+          {
+            unchangedSha: previous?.path === target ? previous.sha256 : undefined,
+          },
+        );
         const unchanged = file.unchanged === true;
         if (!unchanged) {
           store.recordExport({

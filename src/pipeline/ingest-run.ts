@@ -263,7 +263,7 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
     for (let i = 0; i < todo.length; i += batchSize) {
       if (deps.signal?.aborted) {
         summary.stoppedEarly = 'shutdown requested';
-        unread = todo.length - i;
+        unread += todo.length - i;
         break;
       }
       const chunk = todo.slice(i, i + batchSize);
@@ -317,7 +317,9 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
         held[j] = await budget.acquire(bytesToHold(entry, opts.maxFileBytes));
         let work: Work | undefined;
         try {
-          if (commitError === undefined)
+          // Asked to stop: what is read so far is committed and finished, the rest is left.
+          if (deps.signal?.aborted) unread++;
+          else if (commitError === undefined)
             work = await prepareFile(deps, opts, entry, leftovers > 0, recheck);
         } catch (err) {
           settle(j, null);
@@ -355,6 +357,7 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   summary.notFetched = unread;
+  if (deps.signal?.aborted && unread > 0) summary.stoppedEarly = 'shutdown requested';
   summary.leftOnServer =
     summary.young +
     summary.deferred +

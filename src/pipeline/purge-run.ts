@@ -64,6 +64,8 @@ export async function runPurge(
     connect?: () => Promise<Source>;
     clock: Clock;
     log: Log;
+    /** Stops between two removals (what was removed stays removed and recorded). */
+    signal?: AbortSignal;
   },
   opts: PurgeOptions,
   dryRun: boolean,
@@ -83,19 +85,24 @@ export async function runPurge(
     // A day file older than exportDays: its day ended more than exportDays days ago.
     const oldest = addDays(today, -r.exportDays);
     for (const f of deps.exportFiles.list()) {
+      if (deps.signal?.aborted) break;
       if (f.day >= oldest) continue;
-      summary.exports.push(f.path);
-      if (dryRun) continue;
+      // Counted once removed (or, in a dry run, once chosen): never an attempt that failed.
+      if (dryRun) {
+        summary.exports.push(f.path);
+        continue;
+      }
       try {
         deps.exportFiles.remove(f.path);
         deps.store.removeExportRecord(f.report, f.day);
+        summary.exports.push(f.path);
       } catch (err) {
         summary.failures.push(`${f.path}: ${describeError(err)}`);
       }
     }
   }
 
-  if (r.storeDays !== null) {
+  if (r.storeDays !== null && !deps.signal?.aborted) {
     // Aligned to the start of a day in the export zone, so no day is left half in the store.
     const cutoff = dayRange(addDays(today, -r.storeDays), opts.timeZone).startMs;
     summary.store = {
@@ -112,7 +119,7 @@ export async function runPurge(
     },
     { key: 'error', dir: opts.errorDir, days: r.errorDays },
   ];
-  if (folders.some((f) => f.days !== null) && deps.connect) {
+  if (folders.some((f) => f.days !== null) && deps.connect && !deps.signal?.aborted) {
     let source: Source | undefined;
     try {
       source = await deps.connect();
@@ -120,12 +127,16 @@ export async function runPurge(
         if (f.days === null || !(await source.exists(f.dir))) continue;
         const cutoff = now - f.days * DAY_MS;
         for (const e of await source.list(f.dir)) {
+          if (deps.signal?.aborted) break;
           if (!e.isFile || e.mtimeMs >= cutoff) continue;
           const file = posix.join(f.dir, e.name);
-          summary.server[f.key].push(file);
-          if (dryRun) continue;
+          if (dryRun) {
+            summary.server[f.key].push(file);
+            continue;
+          }
           try {
             await source.remove(file);
+            summary.server[f.key].push(file);
           } catch (err) {
             summary.failures.push(`${file}: ${describeError(err)}`);
           }
