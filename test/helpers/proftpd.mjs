@@ -88,7 +88,9 @@ export async function startProftpd(options = {}) {
     fs.rmSync(path.join(dir, 'proftpd.pid'), { force: true });
     const r = spawnSync(PROFTPD_BIN, ['-c', conf], { encoding: 'utf8' });
     if (r.status !== 0)
-      throw new Error(`proftpd failed to start: ${r.stderr}${readOr(path.join(dir, 'system.log'))}`);
+      throw new Error(
+        `proftpd failed to start: ${r.stderr}${readOr(path.join(dir, 'system.log'))}`,
+      );
     for (let i = 0; i < 100; i++) {
       if (fs.existsSync(path.join(dir, 'proftpd.pid')) && (await canConnect(port))) return;
       await new Promise((res) => setTimeout(res, 50));
