@@ -21,7 +21,7 @@ import {
   type ExportSummary,
   type WriteFile,
 } from './pipeline/export-run.js';
-import { runIngest, type IngestSummary } from './pipeline/ingest-run.js';
+import { runIngest, type IngestOptions, type IngestSummary } from './pipeline/ingest-run.js';
 import { runPurge, type PurgeSummary } from './pipeline/purge-run.js';
 import { listExportFiles, removeExportFile, removeExportLeftovers } from './io/export-files.js';
 import { REPORTS } from './reports/index.js';
@@ -60,6 +60,8 @@ export async function ingestOnce(
   store: SqliteStore,
   log: Logger,
   signal?: AbortSignal,
+  /** How slices are cut (tests and the bench; the service uses the defaults). */
+  tuning: Pick<IngestOptions, 'sliceEvents' | 'batchSize' | 'memoryBudgetBytes'> = {},
 ): Promise<IngestSummary> {
   const runId = storeStep(config, () => store.startRun('ingest', Date.now()));
   const runLog = log.child({ run: runId, job: 'ingest' });
@@ -68,7 +70,7 @@ export async function ingestOnce(
     source = await SftpSource.connect(config.sftp, runLog);
     const summary = await runIngest(
       { source, store, log: runLog, clock: Date.now, ...(signal ? { signal } : {}) },
-      { ...config.sftp, sourceTimeZone: config.source.timezone },
+      { ...config.sftp, sourceTimeZone: config.source.timezone, ...tuning },
     );
     const failed =
       summary.stoppedEarly !== undefined && summary.stoppedEarly !== 'shutdown requested';
