@@ -66,7 +66,10 @@ export type IngestSummary = {
   fetchErrors: { file: string; error: string }[];
   /** Selected files not read because the run stopped early: they stay for the next poll. */
   notFetched: number;
-  /** Matching files left in the folder after this poll (young, deferred, waiting, unread). */
+  /**
+   * Matching files left in the folder after this poll: young, deferred, waiting, not read,
+   * refused, changed, or stored but not finished.
+   */
   leftOnServer: number;
   /** Set when the run stopped early (connection lost, shutdown). */
   stoppedEarly?: string;
@@ -364,6 +367,7 @@ export async function runIngest(deps: Deps, opts: IngestOptions): Promise<Ingest
     summary.waiting.length +
     summary.notFetched +
     summary.fetchErrors.length +
+    summary.finishErrors.length +
     summary.changed.length;
   summary.seconds = (clock() - started) / 1000;
   return summary;

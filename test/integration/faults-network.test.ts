@@ -66,6 +66,15 @@ describe.each(SERVERS)('%s: the server goes away mid-batch', (kind) => {
         (partial.statuses as unknown[]).length,
     ).toBe(committed);
 
+    // status counts what the failed poll left on the server, not 0.
+    const status = JSON.parse(
+      (await runCli(['status', '--config', t.configFile, '--json'])).stdout,
+    );
+    expect(status.lastPoll.ok).toBe(false);
+    expect(status.filesWaiting).toBe(
+      listDir(t.remoteDir).filter((n) => n.endsWith('.json')).length,
+    );
+
     await sshd.restart();
     const again = await runCli(['ingest', '--config', t.configFile, '--json']);
     expect(again.code).toBe(0);
@@ -149,6 +158,8 @@ describe('a server that hangs', () => {
       expect(r.stderr).toMatch(
         /sftp read: \/webhooks\/\S+\.json: no answer from the server within 2 s/,
       );
+      // Ended by our own timeout: never reported as the server closing the connection.
+      expect(r.stderr).not.toContain('closed the connection');
       expect(Date.now() - started).toBeLessThan(20_000);
     } finally {
       await stalling.close();
