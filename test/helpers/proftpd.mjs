@@ -20,8 +20,9 @@ export function requireProftpd() {
  * key, client key and folder, logging in as the current user (root in CI) with the key.
  * ProFTPD lists 25 names per READDIR, refuses a rename onto a taken name with status 11, and
  * keeps its own limits: what OpenSSH hides.
- * @param {{ openFiles?: number }} [options] openFiles: the files a session may keep open
- *   (RLimitOpenFiles), as on a server configured with a low limit
+ * @param {{ openFiles?: number; denyDelete?: boolean }} [options] openFiles: the files a
+ *   session may keep open (RLimitOpenFiles), as on a server configured with a low limit;
+ *   denyDelete: renames allowed, deletes refused (a common policy for upload accounts)
  * @returns {Promise<import('./sshd.mjs').Sshd>}
  */
 export async function startProftpd(options = {}) {
@@ -76,6 +77,7 @@ export async function startProftpd(options = {}) {
     '  UseFtpUsers off',
     '  RequireValidShell off',
     '  WtmpLog off',
+    ...(options.denyDelete ? ['  <Limit DELE>', '    DenyAll', '  </Limit>'] : []),
     '  <Limit ALL>',
     '    AllowAll',
     '  </Limit>',

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { json, messageSend } from '../fixtures/webio.js';
 import { dropFile, runCli, setupConfig } from '../helpers/harness.js';
+import { startProftpd } from '../helpers/proftpd.mjs';
 import { useSshd } from '../helpers/use-sshd.js';
 
 const sshd = useSshd();
@@ -24,6 +25,35 @@ describe('doctor', () => {
     );
     expect(fs.readdirSync(t.remoteDir).filter((n) => n.startsWith('.'))).toEqual([]);
     expect(fs.readdirSync(t.processedDir)).toEqual([]);
+  });
+
+  it('on a server that allows renames but not deletes: fails only what the config needs, and names a probe it leaves', async () => {
+    const proftpd = await startProftpd({ denyDelete: true });
+    try {
+      // retention.processedDays (30 by default) deletes old files in processedDir.
+      const t = setupConfig(proftpd);
+      const r = await runCli(['doctor', '--config', t.configFile]);
+      expect(r.code).toBe(1);
+      const failing = r.stdout.split('\n').find((l) => l.startsWith('FAIL processedDir:'));
+      expect(failing).toContain(
+        `files can be moved in from ${t.remoteDir}, but files cannot be deleted there`,
+      );
+      expect(failing).toContain('retention.processedDays needs deletes');
+      const probe = /the probe (\S+) was left behind/.exec(failing ?? '')?.[1];
+      expect(probe && fs.existsSync(probe)).toBe(true);
+      // No setting deletes in errorDir (errorDays is null by default): not a failure there.
+      expect(r.stdout).toMatch(
+        /ok {3}errorDir: .*but files cannot be deleted there.*\(no setting needs deletes there\)/,
+      );
+
+      // Without processed retention nothing needs deletes: every check is ok.
+      const kept = setupConfig(proftpd, {}, { retention: { processedDays: null } });
+      const ok = await runCli(['doctor', '--config', kept.configFile]);
+      expect(ok.stdout.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([]);
+      expect(ok.code).toBe(0);
+    } finally {
+      proftpd.stop();
+    }
   });
 
   it('without a pin shows what the server offers and sends no credentials', async () => {
