@@ -1,12 +1,14 @@
 // npm run bench [-- N]: full ingest of N Webio files (default 20,000) from a real OpenSSH
 // sshd on loopback, side by side with `lftp mirror --parallel=4` and
 // `rclone copy --transfers 4` of the same files (download only), interleaved over ROUNDS
-// rounds (default 3); prints medians and ratios.
+// rounds (default 3); then the same ingest from ProFTPD's mod_sftp; prints medians and
+// ratios.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateSampleFiles } from '../dist/demo/sample-files.js';
+import { startProftpd } from '../test/helpers/proftpd.mjs';
 import { startSshd } from '../test/helpers/sshd.mjs';
 import { ingestInChild } from './ingest-run.mjs';
 
@@ -151,6 +153,42 @@ try {
   console.log(
     `targets: >= 2x lftp; >= 6,000 files/s (60% of a bare ssh2 read loop's ~10,000); peak RSS <= 256 MB`,
   );
+
+  // The same files from a second real server: ProFTPD's mod_sftp (25 names per READDIR,
+  // renames refused onto a taken name with status 11, its own limits).
+  if (fs.existsSync('/usr/sbin/proftpd')) {
+    const proftpd = await startProftpd();
+    try {
+      const pm = path.join(proftpd.root, 'master');
+      execFileSync('cp', ['-a', master, pm]);
+      const times = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        const remote = path.join(proftpd.root, `round-${r}`);
+        execFileSync('cp', ['-a', pm, remote]);
+        const res = await ingestInChild(proftpd, {
+          remoteDir: remote,
+          local: path.join(work, `proftpd-${r}`),
+          sftp: { maxFilesPerPoll: N },
+        });
+        if (res.files !== N || res.moved !== N)
+          throw new Error(`ProFTPD: fetched ${res.files} and moved ${res.moved} of ${N}`);
+        times.push(res.seconds);
+        fs.rmSync(remote, { recursive: true, force: true });
+      }
+      const t = median(times);
+      console.log(
+        `webio-reports ingest from ProFTPD ${t.toFixed(3).padStart(7)} ${Math.round(N / t)
+          .toLocaleString('en')
+          .padStart(10)} ${Math.round(events / t)
+          .toLocaleString('en')
+          .padStart(
+            10,
+          )}   (${spawnSync('/usr/sbin/proftpd', ['-v'], { encoding: 'utf8' }).stdout.trim()} mod_sftp; ${(t / ours).toFixed(2)}x the OpenSSH time)`,
+      );
+    } finally {
+      proftpd.stop();
+    }
+  } else console.log('ProFTPD not installed (apt-get install -y proftpd-core proftpd-mod-crypto)');
 
   // Packed files: as many small events as the default limits allow (1 MiB, 10,000 events per
   // file), the case where memory follows events, not files.
