@@ -103,6 +103,18 @@ describe('failures that explain themselves', () => {
     expect(out.error.message).toContain('could not be resolved');
   });
 
+  it('--json prints one document when a command with a summary fails: the summary, ok false, the error', async () => {
+    // processedDays needs the server, which cannot be reached: purge fails part-way.
+    const t = setupConfig(sshd, { host: 'no-such-host.invalid' });
+    const r = await runCli(['purge', '--config', t.configFile, '--json']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ dryRun: false, ok: false, error: { code: 'PURGE_INCOMPLETE' } });
+    expect(out.failures[0]).toContain('could not be resolved');
+    // Nothing was removed, and purge does not say it was.
+    expect(out.server).toEqual({ processed: [], error: [] });
+  });
+
   it('status gives a verdict: exit 1 and healthy false after a failed poll', async () => {
     const t = setupConfig(sshd);
     dropFile(t.remoteDir, 'a.json', json(messageSend));
