@@ -28,16 +28,18 @@ const source = {
     await real.listEach(dir, visit);
     if (point === 'list') die();
   },
-  read: async (p, size) => {
-    const r = await real.read(p, size);
+  read: async (...args) => {
+    const r = await real.read(...args);
     if (point === 'read') tick();
     return r;
   },
   readHead: (p, b) => real.readHead(p, b),
-  rename: async (a, b) => {
-    await real.rename(a, b);
+  move: async (a, b) => {
+    const landed = await real.move(a, b);
     if (point === 'rename') tick();
+    return landed;
   },
+  stat: (p) => real.stat(p),
   remove: (p) => real.remove(p),
   exists: (p) => real.exists(p),
   ensureDir: (p) => real.ensureDir(p),

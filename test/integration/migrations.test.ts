@@ -1,16 +1,17 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { migrations } from '../../src/io/migrations/index.js';
 import { SqliteStore } from '../../src/io/sqlite-store.js';
 import { freshStore } from '../helpers/store.js';
 
 describe('schema migrations', () => {
   it('4 drops changed days no export can write, and keeps the real ones', () => {
-    const { store, dir } = freshStore();
-    const file = path.join(dir, 'webio.sqlite');
-    store.close();
+    const { dir } = freshStore();
+    const file = path.join(dir, 'old.sqlite');
     // A store at version 3 that ingested "9999-12-31 23:59:59-23:59" before dates were bounded.
     const raw = new Database(file);
+    for (const m of migrations.filter((x) => x.version <= 3)) raw.exec(m.sql);
     raw.pragma('user_version = 3');
     const mark = raw.prepare('INSERT INTO dirty_days (day, marked_at) VALUES (?, 0)');
     for (const day of ['+010000-01-01', '1970-01-01', '2026-01-05']) mark.run(day);
