@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import fs from 'node:fs';
+import type { Socket } from 'node:net';
 import { createHash } from 'node:crypto';
 import SftpClient from 'ssh2-sftp-client';
 import type { SFTPWrapper, Stats } from 'ssh2';
@@ -13,6 +14,7 @@ import {
 } from '../errors.js';
 import type { FileVersion, Log, ReadFile, Source } from '../pipeline/ports.js';
 import { OpenGate } from './open-gate.js';
+import { TickBatcher, openSocket, sftpChannelOf } from './sftp-connection.js';
 
 export type SftpSettings = {
   host: string;
@@ -140,8 +142,11 @@ const MAX_OPEN_RETRIES = 5;
 export class SftpSource implements Source {
   private readonly gate: OpenGate;
 
+  private readonly batcher: TickBatcher;
+
   private constructor(
     private readonly client: SftpClient,
+    private readonly sock: Socket,
     private readonly sftp: SFTPWrapper,
     private readonly opTimeoutMs: number,
     concurrency: number,
@@ -155,12 +160,12 @@ export class SftpSource implements Source {
         ? Math.min(concurrency, announced - 1)
         : concurrency,
     );
+    this.batcher = new TickBatcher(sock);
     // A connection that drops fails every request in flight at once, not at its timeout.
-    const ssh = (client as unknown as { client: NodeJS.EventEmitter }).client;
-    ssh.on('close', () =>
+    sock.on('close', () =>
       this.fail(new SftpError('connection', 'the server closed the connection')),
     );
-    ssh.on('error', (err: Error) =>
+    sock.on('error', (err: Error) =>
       this.fail(new SftpError('connection', describeError(err), { cause: err })),
     );
   }
@@ -193,39 +198,39 @@ export class SftpSource implements Source {
     let offeredType = '';
     const privateKey = s.privateKeyPath ? readPrivateKey(s.privateKeyPath) : undefined;
     const pin = s.hostKeyFingerprint;
+    let sock: Socket | undefined;
+    let sftp: SFTPWrapper;
     try {
-      await client.connect({
-        host: s.host,
-        port: s.port,
-        username: s.username,
-        password: s.password,
-        privateKey,
-        passphrase: s.passphrase,
-        readyTimeout: s.connectTimeoutSeconds * 1000,
-        keepaliveInterval: s.keepaliveIntervalSeconds * 1000,
-        keepaliveCountMax: 3,
-        hostVerifier: (key: Buffer) => {
-          offered = fingerprintOf(key);
-          offeredType = keyTypeOf(key);
-          return pin !== undefined && samePin(offered, pin);
-        },
-      });
+      sock = await openSocket(s.host, s.port, s.connectTimeoutSeconds * 1000);
+      sftp = sftpChannelOf(
+        await client.connect({
+          sock,
+          host: s.host,
+          port: s.port,
+          username: s.username,
+          password: s.password,
+          privateKey,
+          passphrase: s.passphrase,
+          readyTimeout: s.connectTimeoutSeconds * 1000,
+          keepaliveInterval: s.keepaliveIntervalSeconds * 1000,
+          keepaliveCountMax: 3,
+          hostVerifier: (key: Buffer) => {
+            offered = fingerprintOf(key);
+            offeredType = keyTypeOf(key);
+            return pin !== undefined && samePin(offered, pin);
+          },
+        }),
+      );
     } catch (err) {
       await client.end().catch(() => undefined);
+      sock?.destroy();
       if (offered !== undefined && (pin === undefined || !samePin(offered, pin))) {
         const mismatch = new HostKeyMismatchError(`${offered} (${offeredType})`, pin);
         throw mismatch;
       }
-      throw classifyConnectError(err, s);
+      throw err instanceof SftpError ? err : classifyConnectError(err, s);
     }
-    const ssh = (client as unknown as { client: { setNoDelay?: (v: boolean) => void } }).client;
-    // Without TCP_NODELAY, Nagle plus delayed ACK stall every request by ~40 ms.
-    ssh.setNoDelay?.(true);
-    coalesceWrites(
-      (client as unknown as { client: { _sock?: import('node:net').Socket } }).client._sock,
-    );
-    const sftp = (client as unknown as { sftp: SFTPWrapper }).sftp;
-    return new SftpSource(client, sftp, s.operationTimeoutSeconds * 1000, s.concurrency, log);
+    return new SftpSource(client, sock, sftp, s.operationTimeoutSeconds * 1000, s.concurrency, log);
   }
 
   /** Connects only far enough to learn the server's host key fingerprint; sends no credentials. */
@@ -285,10 +290,11 @@ export class SftpSource implements Source {
         );
         // A server that stops answering one request has stalled the whole session.
         this.broken ??= err;
-        (this.client as unknown as { client?: { destroy?: () => void } }).client?.destroy?.();
+        this.sock.destroy();
         reject(err);
       }, this.opTimeoutMs);
       try {
+        this.batcher.batch();
         run((err, value) => {
           clearTimeout(timer);
           if (err) reject(new SftpOpError(stage, path, err));
@@ -580,35 +586,13 @@ export class SftpSource implements Source {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        (this.client as unknown as { client?: { destroy?: () => void } }).client?.destroy?.();
+        this.sock.destroy();
         resolve();
       }, 2000);
     });
     await Promise.race([this.client.end().catch(() => undefined), timeout]);
     clearTimeout(timer);
   }
-}
-
-/**
- * ssh2 writes every SFTP packet to the socket on its own; with many requests in flight that
- * is one syscall per packet. Corking the socket for the rest of the tick lets all packets
- * queued in one turn of the event loop leave in a single writev.
- */
-function coalesceWrites(sock: import('node:net').Socket | undefined): void {
-  if (!sock) return;
-  const write = sock.write.bind(sock) as (...args: unknown[]) => boolean;
-  let corked = false;
-  sock.write = ((...args: unknown[]) => {
-    if (!corked) {
-      corked = true;
-      sock.cork();
-      process.nextTick(() => {
-        corked = false;
-        sock.uncork();
-      });
-    }
-    return write(...args);
-  }) as typeof sock.write;
 }
 
 function classifyConnectError(
@@ -630,6 +614,12 @@ function classifyConnectError(
     return fail(
       'auth',
       `${where}: authentication failed; check sftp.username and the password or private key`,
+    );
+  }
+  if (/no TCP connection within/.test(text)) {
+    return fail(
+      'connect',
+      `${where}: no TCP connection within the connect timeout (sftp.connectTimeoutSeconds); is the host reachable and the port open?`,
     );
   }
   if (/Timed out while waiting for handshake|ETIMEDOUT|timed out/i.test(text)) {
