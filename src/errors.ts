@@ -1,3 +1,5 @@
+import { counted } from './core/plural.js';
+
 /** Operational failures: each carries a stable `code`, a message that says how to fix it, and its cause. */
 export class AppError extends Error {
   readonly code: string;
@@ -108,7 +110,7 @@ export class StoreError extends AppError {
     const what = !context
       ? 'nothing was changed'
       : context.stage === 'commit'
-        ? `the slice being committed was rolled back and its files stay on the server for the next poll${context.storedFiles ? `; ${context.storedFiles} file(s) committed before it are stored and finished as usual` : ''}`
+        ? `the slice being committed was rolled back and its files stay on the server for the next poll${context.storedFiles ? `; ${counted(context.storedFiles, 'file')} committed before it ${context.storedFiles === 1 ? 'is' : 'are'} stored and finished as usual` : ''}`
         : context.stage === 'record-finishes'
           ? 'every fetched file is stored; files moved or deleted on the server just now are recorded by the next poll'
           : 'the run itself completed (its events are stored and its files finished); only its entry in the run history is missing';

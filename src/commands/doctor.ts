@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path, { posix } from 'node:path';
 import { compilePattern, isHiddenOrPartial } from '../core/select-files.js';
-import { redactConfig } from '../config/load.js';
+import { MISSING_CREDENTIAL, MISSING_PIN, redactConfig } from '../config/load.js';
 import { describeError, HostKeyMismatchError } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import { formatMode, makeDirs } from '../io/file-modes.js';
@@ -10,7 +10,8 @@ import { SftpSource } from '../io/sftp-source.js';
 import { REPORTS } from '../reports/index.js';
 import { commandContext, type CommonOptions, type Output } from './context.js';
 
-type Check = { name: string; ok: boolean; detail: string };
+/** One line of doctor's report; `config` marks a problem of the config itself (exit 2). */
+type Check = { name: string; ok: boolean; detail: string; config?: boolean };
 
 /**
  * `doctor`: checks the config, the server's host key against the pin, login, the folders
@@ -19,8 +20,8 @@ type Check = { name: string; ok: boolean; detail: string };
  */
 export async function doctorCommand(opts: CommonOptions, output: Output): Promise<number> {
   const checks: Check[] = [];
-  const add = (name: string, ok: boolean, detail: string) => {
-    checks.push({ name, ok, detail });
+  const add = (name: string, ok: boolean, detail: string, config = false) => {
+    checks.push({ name, ok, detail, ...(config ? { config } : {}) });
     if (!opts.json) output.out(`${ok ? 'ok  ' : 'FAIL'} ${name}: ${detail}`);
   };
   const { config } = commandContext(opts, false);
@@ -34,7 +35,8 @@ export async function doctorCommand(opts: CommonOptions, output: Output): Promis
       add(
         'host key',
         false,
-        `server offers ${probe.fingerprint} (${probe.keyType}); not pinned: check it with the server's administrator, then set sftp.hostKeyFingerprint`,
+        `server offers ${probe.fingerprint} (${probe.keyType}); not pinned: check it with the server's administrator, then set sftp.hostKeyFingerprint (${MISSING_PIN.replace(/^required; /, '')})`,
+        true,
       );
     } else if (probe.fingerprint.replace(/=+$/, '') === pinned.replace(/=+$/, '')) {
       add(
@@ -54,11 +56,7 @@ export async function doctorCommand(opts: CommonOptions, output: Output): Promis
   }
 
   if (checks.every((c) => c.ok) && !s.password && !s.privateKeyPath) {
-    add(
-      'login',
-      false,
-      'no credential: give sftp.passwordFile (or env SFTP_PASSWORD) or sftp.privateKeyPath (or env SFTP_PRIVATE_KEY_PATH)',
-    );
+    add('login', false, `no credential: ${MISSING_CREDENTIAL}`, true);
   }
   if (checks.every((c) => c.ok)) {
     let source: SftpSource | undefined;
@@ -104,7 +102,8 @@ export async function doctorCommand(opts: CommonOptions, output: Output): Promis
     );
   const ok = checks.every((c) => c.ok);
   if (opts.json) output.out(JSON.stringify({ ok, checks, config: redactConfig(config) }, null, 2));
-  return ok ? 0 : 1;
+  // A problem of the config exits 2, as every other command does with it.
+  return ok ? 0 : checks.some((c) => !c.ok && c.config) ? 2 : 1;
 }
 
 /** Bits of `actual` outside `allowed`: what makes a file looser than configured. */
@@ -190,8 +189,9 @@ async function checkFolders(source: SftpSource, config: Config): Promise<Check[]
     });
   for (const t of targets) {
     const probe = posix.join(s.remoteDir, probeName());
+    const done: string[] = [];
     try {
-      await source.ensureDir(t.dir);
+      if (await source.ensureDir(t.dir)) done.push('created');
     } catch (err) {
       checks.push({ name: t.name, ok: false, detail: `${t.dir}: ${describeError(err)}` });
       continue;
@@ -207,7 +207,6 @@ async function checkFolders(source: SftpSource, config: Config): Promise<Check[]
       continue;
     }
     let at = probe;
-    const done: string[] = [];
     try {
       if (t.dir !== s.remoteDir) {
         at = posix.join(t.dir, posix.basename(probe));

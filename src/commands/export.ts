@@ -1,4 +1,5 @@
 import { daysBetween, isValidDay } from '../core/days.js';
+import { counted } from '../core/plural.js';
 import { AppError } from '../errors.js';
 import { exportOnce, openStore } from '../jobs.js';
 import {
@@ -54,12 +55,12 @@ export async function exportCommand(opts: ExportOptions, output: Output): Promis
     const written = summary.files.filter((f) => !f.unchanged).length;
     const failure =
       stop.stopped(
-        `${written} file(s) written; the one being written was removed, and the days not written stay marked for the next export`,
+        `${counted(written, 'file')} written; the one being written was removed, and the days not written stay marked for the next export`,
       ) ??
       (summary.failures.length
         ? new AppError(
             'EXPORT_FAILED',
-            `${summary.failures.length} file(s) not written (first: ${summary.failures[0]?.path}: ${summary.failures[0]?.error}); previous files are intact and the days stay marked for the next export`,
+            `${counted(summary.failures.length, 'file')} not written (first: ${summary.failures[0]?.path}: ${summary.failures[0]?.error}); previous files are intact and the days stay marked for the next export`,
           )
         : undefined);
     return printResult(opts, output, summary, () => formatExportSummary(summary), failure);

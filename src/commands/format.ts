@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { counted } from '../core/plural.js';
 import { printable } from '../core/printable.js';
 import type { ExportSummary } from '../pipeline/export-run.js';
 import type { IngestSummary } from '../pipeline/ingest-run.js';
@@ -7,7 +8,7 @@ import type { PurgeSummary } from '../pipeline/purge-run.js';
 /** The human summary `ingest` prints. */
 export function formatIngestSummary(s: IngestSummary): string {
   const lines = [
-    `ingest: ${s.listed} files listed, ${s.fetched} files fetched in ${s.seconds.toFixed(2)} s` +
+    `ingest: ${counted(s.listed, 'file')} listed, ${counted(s.fetched, 'file')} fetched in ${s.seconds.toFixed(2)} s` +
       (s.young ? `, ${s.young} too young (next poll)` : '') +
       (s.deferred ? `, ${s.deferred} deferred (maxFilesPerPoll)` : '') +
       (s.alreadyProcessed ? `, ${s.alreadyProcessed} already ingested (finished now)` : ''),
@@ -105,7 +106,7 @@ export function formatSkipped(skipped: Partial<Record<string, number>> | undefin
 export function formatExportSummary(s: ExportSummary): string {
   const unchanged = s.files.filter((f) => f.unchanged).length;
   const lines = [
-    `export: ${s.days.length} day(s), ${s.files.length - unchanged} file(s) written` +
+    `export: ${counted(s.days.length, 'day')}, ${counted(s.files.length - unchanged, 'file')} written` +
       (unchanged ? `, ${unchanged} unchanged` : '') +
       ` in ${s.seconds.toFixed(2)} s`,
   ];
@@ -132,7 +133,7 @@ export function formatPurgeSummary(s: PurgeSummary): string {
   const verb = s.dryRun ? 'would remove' : 'removed';
   const lines = [`purge${s.dryRun ? ' (dry run: nothing removed)' : ''}:`];
   const list = (label: string, items: string[]) => {
-    lines.push(`  ${label}: ${verb} ${items.length} file(s)`);
+    lines.push(`  ${label}: ${verb} ${counted(items.length, 'file')}`);
     for (const i of items.slice(0, 20)) lines.push(`    ${i}`);
     if (items.length > 20) lines.push(`    … and ${items.length - 20} more`);
   };

@@ -1,4 +1,5 @@
 import { ingestOnce, openStore } from '../jobs.js';
+import { counted } from '../core/plural.js';
 import { AppError } from '../errors.js';
 import {
   StopSignals,
@@ -19,18 +20,18 @@ export async function ingestCommand(opts: CommonOptions, output: Output): Promis
     const [first] = summary.finishErrors;
     const failure =
       stop.stopped(
-        `${summary.fetched} file(s) stored and finished; the rest stay on the server for the next poll`,
+        `${counted(summary.fetched, 'file')} stored and finished; the rest stay on the server for the next poll`,
       ) ??
       (summary.stoppedEarly
         ? new AppError(
             'INGEST_INCOMPLETE',
             `ingest stopped early: ${summary.stoppedEarly}; committed work is kept and the next poll resumes` +
-              (summary.notFetched ? ` (${summary.notFetched} file(s) not fetched)` : ''),
+              (summary.notFetched ? ` (${counted(summary.notFetched, 'file')} not fetched)` : ''),
           )
         : first
           ? new AppError(
               'FINISH_FAILED',
-              `${summary.finishErrors.length} file(s) stored but not finished on the server (first: ${first.file}: ${first.error}); their events are safe, and every poll tries again without reading them`,
+              `${counted(summary.finishErrors.length, 'file')} stored but not finished on the server (first: ${first.file}: ${first.error}); their events are safe, and every poll tries again without reading them`,
             )
           : undefined);
     return printResult(opts, output, summary, () => formatIngestSummary(summary), failure);

@@ -21,8 +21,8 @@ export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessE
   return flag ?? (env.WEBIO_REPORTS_CONFIG || DEFAULT_CONFIG_PATH);
 }
 
-/** Reads and parses the JSON file; does not validate. */
-export function readConfigFile(file: string): unknown {
+/** Reads and parses the JSON file; does not validate. `from` says who named the file. */
+export function readConfigFile(file: string, from = ''): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -30,8 +30,8 @@ export function readConfigFile(file: string): unknown {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError(
       code === 'ENOENT'
-        ? `config file ${file} does not exist`
-        : `cannot read config file ${file} (${code ?? String(err)})`,
+        ? `config file ${file}${from} does not exist`
+        : `cannot read config file ${file}${from} (${code ?? String(err)})`,
       { cause: err },
     );
   }
@@ -45,6 +45,14 @@ export function readConfigFile(file: string): unknown {
     );
   }
 }
+
+/** What a config without a credential is told, by every command alike. */
+export const MISSING_CREDENTIAL =
+  'give a passwordFile (or env SFTP_PASSWORD) or a privateKeyPath (or env SFTP_PRIVATE_KEY_PATH)';
+
+/** What a config without a pinned host key is told, by every command alike. */
+export const MISSING_PIN =
+  'required; run `webio-reports doctor` to see the fingerprint the server offers, check it with its administrator, and pin it';
 
 /**
  * Validates raw config plus secrets from the environment, and reports every problem
@@ -69,9 +77,7 @@ export function validateConfig(
   const problems: string[] = [];
   const needsSftp = options.needsSftp !== false;
   if (needsSftp && !c.sftp.password && !c.sftp.passwordFile && !c.sftp.privateKeyPath) {
-    problems.push(
-      '  sftp: give a passwordFile (or env SFTP_PASSWORD) or a privateKeyPath (or env SFTP_PRIVATE_KEY_PATH)',
-    );
+    problems.push(`  sftp: ${MISSING_CREDENTIAL}`);
   }
   for (const [inline, fromFile] of [
     ['password', 'passwordFile'],
@@ -83,9 +89,7 @@ export function validateConfig(
       );
   }
   if (needsSftp && !c.sftp.hostKeyFingerprint) {
-    problems.push(
-      '  sftp.hostKeyFingerprint: required; run `webio-reports doctor` to see the fingerprint the server offers, check it with its administrator, and pin it',
-    );
+    problems.push(`  sftp.hostKeyFingerprint: ${MISSING_PIN}`);
   }
   const processedDir = c.sftp.processedDir ?? posix.join(c.sftp.remoteDir, 'processed');
   const errorDir = c.sftp.errorDir ?? posix.join(c.sftp.remoteDir, 'error');
@@ -166,7 +170,13 @@ export function loadConfig(
   options: { needsSftp?: boolean } = {},
 ): Config & { file: string } {
   const file = resolveConfigPath(flag, env);
-  const raw = readConfigFile(file);
+  const from =
+    flag !== undefined
+      ? ''
+      : env.WEBIO_REPORTS_CONFIG
+        ? ' (named by WEBIO_REPORTS_CONFIG)'
+        : ' (the default; give --config FILE or set WEBIO_REPORTS_CONFIG)';
+  const raw = readConfigFile(file, from);
   refuseReadableInlineSecrets(file, raw);
   const config = validateConfig(raw, env, file, options);
   return { ...readSecretFiles(config), file };
@@ -193,8 +203,30 @@ function refuseReadableInlineSecrets(file: string, raw: unknown): void {
   );
 }
 
+/**
+ * A private key must be readable and private to its owner, as ssh requires: checked when
+ * the config is loaded, so that every command (and `run`, which would otherwise retry a
+ * loose key forever) refuses it the same way, as a config problem.
+ */
+function checkPrivateKey(file: string | undefined): void {
+  if (file === undefined) return;
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`sftp.privateKeyPath ${file} cannot be read (${code ?? 'error'})`);
+  }
+  if ((st.mode & SHARED_BITS) !== 0)
+    throw new ConfigError(
+      `sftp.privateKeyPath ${file} is readable by group or others (mode ${formatMode(st.mode)}); run \`chmod 600 ${file}\``,
+    );
+}
+
 /** Fills in the password and passphrase from sftp.passwordFile and sftp.passphraseFile. */
 function readSecretFiles<T extends Config>(config: T): T {
+  checkPrivateKey(config.sftp.privateKeyPath);
   const sftp = { ...config.sftp };
   for (const [key, fileKey] of [
     ['password', 'passwordFile'],

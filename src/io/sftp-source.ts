@@ -6,7 +6,7 @@ import SftpClient from 'ssh2-sftp-client';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { entryKind, type RemoteEntry } from '../core/select-files.js';
 import {
-  AppError,
+  ConfigError,
   HostKeyMismatchError,
   SftpError,
   describeError,
@@ -49,25 +49,21 @@ function samePin(a: string, b: string): boolean {
   return a.replace(/=+$/, '') === b.replace(/=+$/, '');
 }
 
-/** Reads a private key file, refusing one that others can read (as ssh does). */
+/**
+ * Reads a private key file. Its mode was checked with the config (config/load.ts); this is
+ * the same refusal for a caller that built its settings by hand.
+ */
 function readPrivateKey(file: string): Buffer {
-  let st: fs.Stats;
   try {
-    st = fs.statSync(file);
+    if ((fs.statSync(file).mode & 0o077) === 0) return fs.readFileSync(file);
   } catch (err) {
-    throw new AppError('CONFIG', `cannot read private key ${file}: ${describeError(err)}`, {
-      cause: err,
-      exitCode: 2,
-    });
-  }
-  if ((st.mode & 0o077) !== 0) {
-    throw new AppError(
-      'KEY_PERMISSIONS',
-      `private key ${file} is readable by other users (mode ${(st.mode & 0o777).toString(8)}); run \`chmod 600 ${file}\``,
-      { exitCode: 2 },
+    throw new ConfigError(
+      `sftp.privateKeyPath ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
     );
   }
-  return fs.readFileSync(file);
+  throw new ConfigError(
+    `sftp.privateKeyPath ${file} is readable by group or others; run \`chmod 600 ${file}\``,
+  );
 }
 
 /**
@@ -549,10 +545,10 @@ export class SftpSource implements Source {
     return (await this.stat(path)) !== undefined;
   }
 
-  /** Creates the folder when missing; never its parents, which must exist. */
-  async ensureDir(path: string): Promise<void> {
+  /** Creates the folder when missing (true when it did); never its parents, which must exist. */
+  async ensureDir(path: string): Promise<boolean> {
     // Every poll asks; the folder almost always exists, so one stat usually settles it.
-    if (await this.exists(path)) return;
+    if (await this.exists(path)) return false;
     const parent = posix.dirname(path);
     if (parent !== path && !(await this.exists(parent))) {
       throw new SftpError(
@@ -563,9 +559,11 @@ export class SftpSource implements Source {
     }
     try {
       await this.op<void>('mkdir', path, (done) => this.sftp.mkdir(path, (err) => done(err)));
+      return true;
     } catch (err) {
       // Another process may have made it meanwhile.
       if (!(await this.exists(path).catch(() => false))) throw err;
+      return false;
     }
   }
 

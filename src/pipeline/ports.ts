@@ -118,7 +118,8 @@ export interface Source {
   stat(path: string): Promise<FileVersion | undefined>;
   remove(path: string): Promise<void>;
   exists(path: string): Promise<boolean>;
-  ensureDir(path: string): Promise<void>;
+  /** Creates a folder when missing (resolving true when it did), never its parents. */
+  ensureDir(path: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -50,9 +50,69 @@ describe('failures that explain themselves', () => {
   it('doctor with a pin but no credential says so, instead of blaming the password', async () => {
     const t = setupConfig(sshd, { privateKeyPath: undefined });
     const r = await runCli(['doctor', '--config', t.configFile]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toContain('FAIL login: no credential');
     expect(r.stdout).not.toContain('authentication failed');
+  });
+
+  it('the same config problem gets the same exit code (2) and words from doctor, ingest and run', async () => {
+    const credential =
+      'give a passwordFile (or env SFTP_PASSWORD) or a privateKeyPath (or env SFTP_PRIVATE_KEY_PATH)';
+    const noCredential = setupConfig(sshd, { privateKeyPath: undefined });
+    const looseKey = setupConfig(sshd);
+    const key = path.join(looseKey.local, 'id_ed25519');
+    fs.copyFileSync(sshd.clientKey, key);
+    fs.chmodSync(key, 0o644);
+    fs.writeFileSync(
+      looseKey.configFile,
+      JSON.stringify({
+        ...looseKey.raw,
+        sftp: { ...(looseKey.raw.sftp as object), privateKeyPath: key },
+      }),
+      { mode: 0o600 },
+    );
+    const loosePassword = setupConfig(sshd, { privateKeyPath: undefined });
+    const pw = path.join(loosePassword.local, 'password');
+    fs.writeFileSync(pw, 'secret\n', { mode: 0o644 });
+    fs.chmodSync(pw, 0o644);
+    fs.writeFileSync(
+      loosePassword.configFile,
+      JSON.stringify({
+        ...loosePassword.raw,
+        sftp: { ...(loosePassword.raw.sftp as object), passwordFile: pw },
+      }),
+      { mode: 0o600 },
+    );
+    for (const [t, words] of [
+      [noCredential, credential],
+      [looseKey, `sftp.privateKeyPath ${key} is readable by group or others`],
+      [loosePassword, `sftp.passwordFile ${pw} is readable by group or others`],
+    ] as const) {
+      for (const command of ['doctor', 'ingest', 'run']) {
+        const r = await runCli([command, '--config', t.configFile]);
+        expect(r.code, `${command}: ${r.stdout}${r.stderr}`).toBe(2);
+        expect(`${r.stdout}${r.stderr}`, command).toContain(words);
+      }
+    }
+  });
+
+  it('a WEBIO_REPORTS_CONFIG that names a missing file says so', async () => {
+    const missing = path.join(tempDir(), 'nope.json');
+    const r = await runCli(['status'], { WEBIO_REPORTS_CONFIG: missing });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `config file ${missing} (named by WEBIO_REPORTS_CONFIG) does not exist`,
+    );
+  });
+
+  it('doctor says which server folders it created', async () => {
+    const t = setupConfig(sshd);
+    const r = await runCli(['doctor', '--config', t.configFile]);
+    expect(r.stdout).toContain(
+      `ok   processedDir: ${t.processedDir}: created and files can be moved in`,
+    );
+    const again = await runCli(['doctor', '--config', t.configFile]);
+    expect(again.stdout).toContain(`ok   processedDir: ${t.processedDir}: files can be moved in`);
   });
 
   it('a file that is not a private key is named as such, not blamed on the passphrase', async () => {
@@ -144,6 +204,6 @@ describe('failures that explain themselves', () => {
     expect(asJson.code).toBe(0);
     for (const l of asJson.stderr.trim().split('\n')) expect(() => JSON.parse(l)).not.toThrow();
     // processed/ and error/ now sit in the folder: one file listed, not three entries.
-    expect(asJson.stdout).toContain('ingest: 1 files listed');
+    expect(asJson.stdout).toContain('ingest: 1 file listed');
   });
 });

@@ -49,8 +49,9 @@ describe('secrets in config', () => {
     expect(loadConfig(configFile({ password: 'hunter2-secret' }, 0o600), {}).sftp.password).toBe(
       'hunter2-secret',
     );
-    expect(loadConfig(configFile({ privateKeyPath: '/k' }, 0o644), {}).sftp.privateKeyPath).toBe(
-      '/k',
+    const key = secretFile('a private key\n', 0o600);
+    expect(loadConfig(configFile({ privateKeyPath: key }, 0o644), {}).sftp.privateKeyPath).toBe(
+      key,
     );
   });
 
@@ -58,7 +59,14 @@ describe('secrets in config', () => {
     const pw = secretFile('s3cret pass\n', 0o600);
     const phrase = secretFile('correct horse\r\n', 0o400);
     const c = loadConfig(
-      configFile({ passwordFile: pw, privateKeyPath: '/k', passphraseFile: phrase }, 0o644),
+      configFile(
+        {
+          passwordFile: pw,
+          privateKeyPath: secretFile('a private key\n', 0o600),
+          passphraseFile: phrase,
+        },
+        0o644,
+      ),
       {},
     );
     expect(c.sftp.password).toBe('s3cret pass');

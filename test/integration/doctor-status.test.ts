@@ -16,12 +16,13 @@ describe('doctor', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`server offers ${sshd.fingerprint} (ssh-ed25519), matching the pin`);
     expect(r.stdout).toContain(`${t.remoteDir}: 2 entries, 1 matching *.json`);
-    // What the service does there, tried with a probe: moved in from remoteDir, deleted.
+    // What the service does there, tried with a probe: moved in from remoteDir, deleted
+    // (and the folders were created, as the first poll would have).
     expect(r.stdout).toContain(
-      `ok   processedDir: ${t.processedDir}: files can be moved in from ${t.remoteDir} and deleted`,
+      `ok   processedDir: ${t.processedDir}: created and files can be moved in from ${t.remoteDir} and deleted`,
     );
     expect(r.stdout).toContain(
-      `ok   errorDir: ${t.errorDir}: files can be moved in from ${t.remoteDir} and deleted`,
+      `ok   errorDir: ${t.errorDir}: created and files can be moved in from ${t.remoteDir} and deleted`,
     );
     expect(fs.readdirSync(t.remoteDir).filter((n) => n.startsWith('.'))).toEqual([]);
     expect(fs.readdirSync(t.processedDir)).toEqual([]);
@@ -63,7 +64,8 @@ describe('doctor', () => {
     const before = logins();
     const r = await runCli(['doctor', '--config', t.configFile, '--json']);
     expect(logins()).toBe(before);
-    expect(r.code).toBe(1);
+    // A missing pin is a config problem: exit 2, as ingest and run exit with it.
+    expect(r.code).toBe(2);
     const out = JSON.parse(r.stdout);
     expect(out.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual([
       ['config', true],

@@ -160,7 +160,7 @@ describe('one-shot commands stopped by a signal', () => {
     await until(() => tempFiles(exportDir).length > 0, 60_000, 'the export to start writing');
     child.kill('SIGTERM');
     expect(await exited).toBe(143);
-    expect(stderr).toMatch(/webio-reports: stopped by SIGTERM: \d+ file\(s\) written/);
+    expect(stderr).toMatch(/webio-reports: stopped by SIGTERM: \d+ files? written/);
     expect(tempFiles(exportDir)).toEqual([]);
     expect(fs.readFileSync(old, 'utf8')).toBe('the file of an earlier export\n');
     // The day was not finished: it is still marked for the next export.
@@ -190,7 +190,7 @@ describe('one-shot commands stopped by a signal', () => {
     await until(() => listDir(t.processedDir).length > 0, 60_000, 'the first moves');
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(stderr).toMatch(/webio-reports: stopped by SIGINT: \d+ file\(s\) stored and finished/);
+    expect(stderr).toMatch(/webio-reports: stopped by SIGINT: [\d,]+ files? stored and finished/);
     // Every file is either finished or still waiting, and every finished one is stored.
     const moved = listDir(t.processedDir).length;
     const waiting = listDir(t.remoteDir).filter((n) => n.endsWith('.json')).length;

@@ -40,7 +40,7 @@ describe('a store that fills up during a poll', () => {
       expect(err).toBeInstanceOf(Error);
       const message = (err as Error).message;
       expect(message).toContain(
-        `store ${config.database.path}: database or disk is full (SQLITE_FULL); free disk space: the slice being committed was rolled back and its files stay on the server for the next poll; 4 file(s) committed before it are stored and finished as usual`,
+        `store ${config.database.path}: database or disk is full (SQLITE_FULL); free disk space: the slice being committed was rolled back and its files stay on the server for the next poll; 4 files committed before it are stored and finished as usual`,
       );
       // And it is true: four files stored and moved, the other two still waiting.
       expect(listDir(t.processedDir)).toEqual(['f0.json', 'f1.json', 'f2.json', 'f3.json']);
