@@ -1,5 +1,6 @@
 import { daysBetween, isValidDay } from '../core/days.js';
 import { AppError } from '../errors.js';
+import { finishPendingErasure } from '../erase-job.js';
 import { exportOnce, openStore } from '../jobs.js';
 import { commandContext, type CommonOptions, type Output } from './context.js';
 import { formatExportSummary } from './format.js';
@@ -43,6 +44,7 @@ export async function exportCommand(opts: ExportOptions, output: Output): Promis
   const { config, log } = commandContext(opts, false);
   const handle = openStore(config);
   try {
+    await finishPendingErasure(config, handle.store, log);
     const summary = await exportOnce(config, handle.store, log, days);
     output.out(opts.json ? JSON.stringify(summary, null, 2) : formatExportSummary(summary));
     if (summary.failures.length) {

@@ -1,3 +1,4 @@
+import { finishPendingErasure } from '../erase-job.js';
 import { ingestOnce, openStore } from '../jobs.js';
 import { AppError } from '../errors.js';
 import { commandContext, type CommonOptions, type Output } from './context.js';
@@ -8,6 +9,7 @@ export async function ingestCommand(opts: CommonOptions, output: Output): Promis
   const { config, log } = commandContext(opts);
   const handle = openStore(config);
   try {
+    await finishPendingErasure(config, handle.store, log);
     const summary = await ingestOnce(config, handle.store, log);
     output.out(opts.json ? JSON.stringify(summary, null, 2) : formatIngestSummary(summary));
     if (summary.stoppedEarly)

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { finishPendingErasure } from '../erase-job.js';
 import { openStore, purgeOnce } from '../jobs.js';
 import { commandContext, type CommonOptions, type Output } from './context.js';
 import { formatPurgeSummary } from './format.js';
@@ -11,6 +12,7 @@ export async function purgeCommand(
   const { config, log } = commandContext(opts);
   const handle = openStore(config);
   try {
+    if (opts.dryRun !== true) await finishPendingErasure(config, handle.store, log);
     const summary = await purgeOnce(config, handle.store, log, opts.dryRun === true);
     output.out(opts.json ? JSON.stringify(summary, null, 2) : formatPurgeSummary(summary));
     if (summary.failures.length)

@@ -207,6 +207,23 @@ export const migrations: readonly Migration[] = [
       WHERE day NOT GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' OR day < '2000-01-01';
     `,
   },
+  {
+    version: 5,
+    name: 'erasure journal',
+    sql: `
+      -- What an erasure still has to do, so that a rerun or the next start finishes it: the
+      -- CSV days to write again (JSON array), the rebuild (VACUUM), the truncating checkpoint.
+      -- Never the address. Erasures recorded before this were finished when they returned.
+      ALTER TABLE erasures ADD COLUMN pending_days TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE erasures ADD COLUMN vacuum_pending INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE erasures ADD COLUMN checkpoint_pending INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE erasures ADD COLUMN finished_at INTEGER;
+      UPDATE erasures SET finished_at = erased_at;
+      CREATE INDEX erasures_pending ON erasures (id) WHERE finished_at IS NULL;
+      -- When erasure emptied a quarantined file's content (it mentioned an erased address).
+      ALTER TABLE quarantine ADD COLUMN content_erased_at INTEGER;
+    `,
+  },
 ];
 
 function otherEventDateMs(payload: string, tz: string): number | undefined {
