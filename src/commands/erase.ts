@@ -77,6 +77,7 @@ function jsonResult(erased: ErasureResult | undefined, f: ErasureFinish): object
     exportFailures: f.exportFailures,
     leftoversRemoved: f.leftovers,
     compacted: f.compacted,
+    vacuumed: f.vacuumed,
     check: f.check.done
       ? {
           files: f.check.files,
@@ -111,15 +112,23 @@ function formatErasure(
     );
   if (f.leftovers)
     lines.push(`  removed ${f.leftovers} temp file(s) left by an interrupted export`);
-  if (f.compacted) lines.push('  store rebuilt (VACUUM), WAL checkpointed and emptied');
-  if (f.check.done)
+  if (f.compacted)
+    lines.push(
+      f.vacuumed
+        ? '  store rebuilt (VACUUM), WAL checkpointed and emptied'
+        : '  WAL checkpointed and emptied (the store was rebuilt before)',
+    );
+  if (f.check.done) {
+    const { left, explained } = f.check;
     lines.push(
       `  checked every byte of ${f.check.files} files (the store's and export.dir's, ${f.check.bytes} bytes): ` +
-        (f.check.left.length === 0 && f.check.explained.length === 0
+        (left.length + explained.length === 0
           ? 'the address is in none'
-          : `the address is in ${f.check.left.length + f.check.explained.length}`),
+          : `the address is in ${left.length + explained.length}` +
+            (explained.length ? ` (${explained.length} because of the rows in the warning)` : '')),
     );
-  else if (finishingOnly)
+    for (const found of left) lines.push(`    still holds it: ${found.file}`);
+  } else if (finishingOnly)
     lines.push(
       '  byte check skipped: give `--address ADDR` to read every file of the store and export.dir for it',
     );
