@@ -78,7 +78,8 @@ export function countMentions(text: string, key: string): number {
  */
 class DigitRunScanner implements MentionScanner {
   count = 0;
-  private inRun = false;
+  /** Inside a run (read by the byte lanes' fast path). */
+  inRun = false;
   /** Digits in the run so far. */
   private n = 0;
   /** The run so far equals the key's first digits. */
@@ -92,7 +93,8 @@ class DigitRunScanner implements MentionScanner {
   /** A digit of the run was made up from a padding byte: the run blocks, never matches. */
   private padded = false;
   private separators = 0;
-  private previousWasPlus = false;
+  /** The last character was "+" (cleared by the byte lanes' fast path). */
+  previousWasPlus = false;
   private readonly key: Uint16Array;
 
   constructor(key: string) {
@@ -304,7 +306,9 @@ class Utf8Lane implements Lane {
     for (let i = 0; i < bytes.length; i++) {
       const b = bytes[i] as number;
       if (this.state === 0) {
-        if (b < 0x80) run.unit(b);
+        // Most bytes are letters and the like: outside a run they only clear the "+".
+        if (b > 0x39 && b < 0x80 && !run.inRun) run.previousWasPlus = false;
+        else if (b < 0x80) run.unit(b);
         else if (b === 0xc2) this.state = 1;
         else if (b === 0xe2) this.state = 2;
         else run.unit(0xfffd);

@@ -106,6 +106,10 @@ describe('an erase that cannot give its guarantee', () => {
       // It is true: the number is still on disk, beside the store.
       expect(findNumber([t.local], A)).not.toEqual([]);
       expect(journal(t)).toMatchObject([{ days: '[]', vacuum: 0, checkpoint: 1, finished: null }]);
+      const status = await runCli(['status', '--config', t.configFile, '--json']);
+      expect(JSON.parse(status.stdout).warnings).toContainEqual(
+        expect.stringContaining('an erasure is not finished (its WAL to empty)'),
+      );
     } finally {
       reader.kill('SIGKILL');
       await new Promise((r) => reader.once('exit', r));
