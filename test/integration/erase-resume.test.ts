@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { json } from '../fixtures/webio.js';
 import {
+  CLI,
   PROJECT_ROOT,
   dropFile,
   runCli,
@@ -183,5 +184,26 @@ describe('an erase killed with SIGKILL', () => {
       expect(
         fs.readFileSync(path.join(t.config.export.dir, 'sends', `sends-${day}.csv`), 'utf8'),
       ).toContain(B);
+  });
+
+  it('after the commit is finished by the service when it starts (run)', async () => {
+    const t = setupConfig(sshd, {}, { schedule: { poll: '0 0 1 1 *', export: '0 0 1 1 *' } });
+    await customersOnThreeDays(t);
+    kill(t, 'after-commit');
+    const service = spawn(process.execPath, [CLI, 'run', '--config', t.configFile], {
+      cwd: PROJECT_ROOT,
+      stdio: 'ignore',
+    });
+    try {
+      // Wait for the journal to say it is done (the store is read, never timed).
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 200));
+        if (journal(t).every((j) => j.finished !== null)) break;
+      }
+    } finally {
+      service.kill('SIGTERM');
+      await new Promise((r) => service.once('exit', r));
+    }
+    expect(findNumber(everything(t), A)).toEqual([]);
   });
 });
