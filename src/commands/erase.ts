@@ -101,7 +101,9 @@ function formatErasure(
   if (erased) lines.push(`erase: removed ${counts(erased)}`);
   const earlier = f.erasures - (erased ? 1 : 0);
   if (earlier > 0)
-    lines.push(`${erased ? '  ' : 'erase: '}finished ${earlier} interrupted erasure(s)`);
+    lines.push(
+      `${erased ? '  ' : 'erase: '}${f.problems.length ? 'worked on' : 'finished'} ${earlier} interrupted erasure(s)`,
+    );
   lines.push(
     `  days rewritten: ${f.daysRewritten.join(', ') || 'none'}` +
       (f.daysRewritten.length ? ` (${f.filesRewritten} files)` : ''),

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describeError } from '../errors.js';
 import type { Clock, Log } from './ports.js';
 
@@ -224,7 +225,7 @@ async function checkBytes(deps: EraseDeps, key: string, out: ErasureFinish): Pro
   check.otherMentions = mentions.total > 0 ? mentions : undefined;
   const days = new Set(mentions.days);
   for (const f of scan.found) {
-    const day = /(\d{4}-\d{2}-\d{2})/.exec(f.file.slice(f.file.lastIndexOf('/') + 1))?.[1];
+    const day = /(\d{4}-\d{2}-\d{2})/.exec(path.basename(f.file))?.[1];
     const explained =
       f.file === deps.storeFiles.db
         ? mentions.total > 0 && out.compacted
