@@ -210,21 +210,36 @@ export const migrations: readonly Migration[] = [
   {
     version: 5,
     name: 'erasure journal',
-    sql: `
-      -- What an erasure still has to do, so that a rerun or the next start finishes it: the
-      -- CSV days to write again (JSON array), the rebuild (VACUUM), the truncating checkpoint.
-      -- Never the address. Erasures recorded before this were finished when they returned.
-      ALTER TABLE erasures ADD COLUMN pending_days TEXT NOT NULL DEFAULT '[]';
-      ALTER TABLE erasures ADD COLUMN vacuum_pending INTEGER NOT NULL DEFAULT 0;
-      ALTER TABLE erasures ADD COLUMN checkpoint_pending INTEGER NOT NULL DEFAULT 0;
-      ALTER TABLE erasures ADD COLUMN finished_at INTEGER;
-      UPDATE erasures SET finished_at = erased_at;
-      CREATE INDEX erasures_pending ON erasures (id) WHERE finished_at IS NULL;
-      -- When erasure emptied a quarantined file's content (it mentioned an erased address).
-      ALTER TABLE quarantine ADD COLUMN content_erased_at INTEGER;
-    `,
+    // What an erasure still has to do, so that a rerun or the next start finishes it: the CSV
+    // days to write again (JSON array), the rebuild (VACUUM), the truncating checkpoint.
+    // Never the address. Erasures recorded before this were finished when they returned.
+    // And when erasure emptied a quarantined file's content (it mentioned an erased address).
+    sql: '',
+    run(db) {
+      // Columns added only where missing: the migration may meet a store it already changed
+      // (one whose user_version was set back by hand) and must not fail on it.
+      addColumn(db, 'erasures', 'pending_days', `TEXT NOT NULL DEFAULT '[]'`);
+      addColumn(db, 'erasures', 'vacuum_pending', 'INTEGER NOT NULL DEFAULT 0');
+      addColumn(db, 'erasures', 'checkpoint_pending', 'INTEGER NOT NULL DEFAULT 0');
+      if (addColumn(db, 'erasures', 'finished_at', 'INTEGER'))
+        db.exec(`UPDATE erasures SET finished_at = erased_at`);
+      addColumn(db, 'quarantine', 'content_erased_at', 'INTEGER');
+      db.exec(
+        `CREATE INDEX IF NOT EXISTS erasures_pending ON erasures (id) WHERE finished_at IS NULL`,
+      );
+    },
   },
 ];
+
+/** Adds a column unless the table has it; says whether it did. */
+function addColumn(db: Database.Database, table: string, column: string, type: string): boolean {
+  const has = db
+    .prepare<[string], { name: string }>(`SELECT name FROM pragma_table_info(?)`)
+    .all(table)
+    .some((c) => c.name === column);
+  if (!has) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  return !has;
+}
 
 function otherEventDateMs(payload: string, tz: string): number | undefined {
   try {
