@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { byteMentionScanner, type ScannedEncoding } from '../core/address-mentions.js';
+import { byteMentionScanner, type ScannedEncoding } from '../core/address-bytes.js';
 
 /** A file in which a byte check found an address, and in which encodings. */
 export type FileMention = { file: string; encodings: ScannedEncoding[] };

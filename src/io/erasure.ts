@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { addressKeyOf } from '../core/address.js';
-import { countByteMentions, countMentions } from '../core/address-mentions.js';
+import { countByteMentions } from '../core/address-bytes.js';
+import { countMentions } from '../core/address-mentions.js';
 import { dayInZone } from '../core/days.js';
 import type {
   Compaction,
