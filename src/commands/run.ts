@@ -111,6 +111,10 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
       if (s.failures.length)
         throw new AppError('PURGE_INCOMPLETE', `retention: ${s.failures.join('; ')}`);
     });
+    // An erasure a reader or a full disk held back at start is tried again each day.
+    await runner.tick('erase', async () => {
+      await finishPendingErasure(config, store, log);
+    });
   };
 
   const tz = config.schedule.timezone;
