@@ -1,9 +1,9 @@
 import { addressKey } from '../core/address.js';
 import { erasureDeps } from '../erase-job.js';
-import { AppError } from '../errors.js';
+import { AppError, describeError, isTransientStoreError } from '../errors.js';
 import { openStore } from '../jobs.js';
 import { finishErasure, type ErasureFinish } from '../pipeline/erase-run.js';
-import type { ErasureResult } from '../io/sqlite-store.js';
+import type { ErasureResult, SqliteStore } from '../io/sqlite-store.js';
 import { commandContext, type CommonOptions, type Output } from './context.js';
 
 const usage = (message: string) => new AppError('USAGE', message, { exitCode: 2 });
@@ -45,7 +45,7 @@ export async function eraseCommand(
       }
       return 0;
     }
-    const erased = key === undefined ? undefined : store.eraseAddress(key, false, Date.now());
+    const erased = key === undefined ? undefined : eraseInStore(store, key);
     const finish = await finishErasure(erasureDeps(config, store, log), key);
     if (opts.json) output.out(JSON.stringify(jsonResult(erased, finish), null, 2));
     else output.out(formatErasure(erased, finish, key === undefined));
@@ -58,6 +58,25 @@ export async function eraseCommand(
     return 0;
   } finally {
     handle.close();
+  }
+}
+
+/** The erasure's transaction; a full disk or a lock held elsewhere is said as such. */
+function eraseInStore(store: SqliteStore, key: string): ErasureResult {
+  try {
+    return store.eraseAddress(key, false, Date.now());
+  } catch (err) {
+    if (!isTransientStoreError(err)) throw err;
+    const code = (err as { code?: unknown }).code;
+    const fix =
+      code === 'SQLITE_FULL'
+        ? 'free disk space'
+        : 'wait for the process that holds the store (database.busyTimeoutMs was not enough)';
+    throw new AppError(
+      'STORE',
+      `store ${store.path}: ${describeError(err)}; nothing was erased (the transaction was rolled back): ${fix} and run erase again`,
+      { cause: err },
+    );
   }
 }
 

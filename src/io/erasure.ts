@@ -200,11 +200,12 @@ export function compactAfterErasure(
   if (pending?.vacuum) {
     try {
       db.exec('VACUUM');
+      vacuumed = true;
+      db.prepare(`UPDATE erasures SET vacuum_pending = 0 WHERE vacuum_pending = 1`).run();
     } catch (error) {
+      // Not recorded as done: the next call rebuilds again, which is harmless.
       return { ok: false, step: 'vacuum', error };
     }
-    vacuumed = true;
-    db.prepare(`UPDATE erasures SET vacuum_pending = 0 WHERE vacuum_pending = 1`).run();
   }
   const ck = checkpoint(db, dbPath);
   if (!ck.ok)
@@ -215,10 +216,14 @@ export function compactAfterErasure(
       walBytes: ck.walBytes,
       framesLeft: ck.framesLeft,
     };
-  db.transaction(() => {
-    db.prepare(`UPDATE erasures SET checkpoint_pending = 0 WHERE checkpoint_pending = 1`).run();
-    settle(db, nowMs);
-  })();
+  try {
+    db.transaction(() => {
+      db.prepare(`UPDATE erasures SET checkpoint_pending = 0 WHERE checkpoint_pending = 1`).run();
+      settle(db, nowMs);
+    })();
+  } catch (error) {
+    return { ok: false, step: 'record', error };
+  }
   // The journal's own update is in the WAL now (it holds no erased byte): empty it too.
   checkpoint(db, dbPath);
   return { ok: true, vacuumed };

@@ -30,6 +30,8 @@ export type PendingErasure = {
 export type Compaction =
   | { ok: true; vacuumed: boolean }
   | { ok: false; step: 'vacuum'; error: unknown }
+  /** Rebuilt and emptied, but the journal could not say so (it tries again next time). */
+  | { ok: false; step: 'record'; error: unknown }
   | { ok: false; step: 'checkpoint'; busy: boolean; walBytes: number; framesLeft: number };
 
 /** Rows of the store that still mention an address, by table and column. */
@@ -165,7 +167,7 @@ export async function finishErasure(
 
   if (pending) {
     const c = store.compactAfterErasure(deps.clock());
-    out.compacted = c.ok;
+    out.compacted = c.ok || c.step === 'record';
     out.vacuumed = c.ok && c.vacuumed;
     const db = deps.storeFiles.db;
     if (!c.ok && c.step === 'vacuum') {
@@ -176,6 +178,10 @@ export async function finishErasure(
           : 'fix the cause';
       out.problems.push(
         `the store could not be rebuilt (VACUUM: ${describeError(c.error)}), so the address may still be in ${db} and ${db}-wal; ${fix} and ${AGAIN}`,
+      );
+    } else if (!c.ok && c.step === 'record') {
+      out.problems.push(
+        `the store was rebuilt and its WAL emptied, but the erasure could not be recorded as finished (${describeError(c.error)}); ${AGAIN}`,
       );
     } else if (!c.ok) {
       out.problems.push(
