@@ -165,9 +165,25 @@ class Utf16Lane implements Lane {
       i = 1;
     }
     const last = bytes.length - 1;
-    if (le)
-      for (; i < last; i += 2) run.unit((bytes[i] as number) | ((bytes[i + 1] as number) << 8));
-    else for (; i < last; i += 2) run.unit(((bytes[i] as number) << 8) | (bytes[i + 1] as number));
+    while (i < last) {
+      const a = bytes[i] as number;
+      const b = bytes[i + 1] as number;
+      if (a !== 0 && b !== 0 && !run.inRun) {
+        // A unit with no zero byte is no digit, no "+" and no ASCII separator: outside a run
+        // it changes nothing. Text that is not UTF-16 has no zero byte for long stretches:
+        // jump to the unit that holds the next one.
+        run.previousWasPlus = false;
+        const z = bytes.indexOf(0, i + 2);
+        if (z < 0) {
+          i += (last + 1 - i) & ~1;
+          break;
+        }
+        i = z - ((z - i) & 1);
+        continue;
+      }
+      run.unit(le ? a | (b << 8) : (a << 8) | b);
+      i += 2;
+    }
     if (i === last) this.pending = bytes[last] as number;
   }
 

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { byteMentionScanner, countByteMentions } from '../../src/core/address-bytes.js';
+import { DigitRunScanner, countMentions } from '../../src/core/address-mentions.js';
 
 const X = '447700911111';
 
@@ -55,5 +57,78 @@ describe('countByteMentions: every encoding the parser recognises, and UTF-16', 
         expect(s.count, `cut at ${cut}`).toBeGreaterThan(0);
       }
     }
+  });
+});
+
+/**
+ * The reading the fast lanes must equal: every code unit of every lane fed to the digit-run
+ * rule one by one, without skipping, UTF-8 through the platform's TextDecoder, and the
+ * shifted UTF-16 readings with their padding bytes marked.
+ */
+function referenceCount(bytes: Uint8Array, key: string): number {
+  let n = countMentions(new TextDecoder('utf-8').decode(bytes), key);
+  for (const le of [true, false])
+    for (const shifted of [false, true]) {
+      const s = new DigitRunScanner(key);
+      const b = shifted ? [0, ...bytes, 0] : [...bytes, 0];
+      for (let i = 0; i + 1 < b.length; i += 2) {
+        const padded = (shifted && i === 0) || i + 2 === b.length;
+        const [x, y] = [b[i] as number, b[i + 1] as number];
+        s.unit(le ? x | (y << 8) : (x << 8) | y, padded);
+      }
+      s.end();
+      n += s.count;
+    }
+  return n;
+}
+
+describe('the fast byte lanes', () => {
+  // Pieces a store or a quarantined file is made of: the number in many forms and
+  // encodings, longer numbers, digits, separators, letters, zero bytes, arbitrary bytes.
+  const text = fc.constantFrom(
+    X,
+    `+${X}`,
+    `00${X}`,
+    '+44 7700 911111',
+    '(44) 7700-911.111',
+    `1${X}`,
+    `${X}9`,
+    '7',
+    ' ',
+    '-',
+    '(',
+    '+',
+    'ab',
+    '\u00a0',
+    '\u2013',
+    'é',
+  );
+  const piece = fc.oneof(
+    text.map((t) => Buffer.from(t, 'utf8')),
+    text.map((t) => Buffer.from(t, 'utf16le')),
+    text.map((t) => Buffer.from(t, 'utf16le').swap16()),
+    fc.uint8Array({ maxLength: 6 }),
+    fc.constant(Buffer.from([0, 0])),
+  );
+  it('count exactly what reading every unit one by one counts, however the bytes are cut', () => {
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        (pieces, cuts) => {
+          const bytes = Buffer.concat(pieces);
+          const s = byteMentionScanner(X);
+          let from = 0;
+          for (const c of [...cuts.map((c) => c % (bytes.length + 1))].sort((a, b) => a - b)) {
+            s.push(bytes.subarray(from, Math.max(from, c)));
+            from = Math.max(from, c);
+          }
+          s.push(bytes.subarray(from));
+          s.end();
+          expect(s.count).toBe(referenceCount(bytes, X));
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });
