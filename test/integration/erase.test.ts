@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { json } from '../fixtures/webio.js';
-import { dropFile, runCli, setupConfig, type TestSetup } from '../helpers/harness.js';
+import { dropFile, runCli, setupConfig, tempDir, type TestSetup } from '../helpers/harness.js';
 import { findNumber } from '../helpers/no-byte-left.js';
 import { useSshd } from '../helpers/use-sshd.js';
 
@@ -202,6 +202,9 @@ describe('erase', () => {
     events.forEach((e, i) => dropFile(t.remoteDir, `n${i}.json`, json(e)));
     await ingestAndExport(t, '2021-07-02', '2021-07-05');
     expect(findNumber([t.config.export.dir], A)).not.toEqual([]);
+    // A backup made before the erasure keeps the customer: not covered, as the README says.
+    const before = path.join(tempDir(), 'before.sqlite');
+    expect((await runCli(['backup', '--config', t.configFile, '--to', before])).code).toBe(0);
 
     const r = await runCli([
       'erase',
@@ -219,9 +222,14 @@ describe('erase', () => {
       counts: { sends: 1, inbound: 1, statuses: 2, rawEvents: 6, quarantined: 0 },
       days: ['2021-07-02', '2021-07-03', '2021-07-04', '2021-07-05'],
     });
+    // A backup made after it holds no byte of the number either.
+    const after = path.join(t.local, 'after.sqlite');
+    expect((await runCli(['backup', '--config', t.configFile, '--to', after])).code).toBe(0);
     expect(findNumber([t.local], A)).toEqual([]);
-    // The other customer is untouched, in the store and in the other-events file.
+    expect(findNumber([before], A)).not.toEqual([]);
+    // The other customer is untouched, in the store, the backup and the other-events file.
     expect(findNumber([t.config.database.path], B)).not.toEqual([]);
+    expect(findNumber([after], B)).not.toEqual([]);
     const other = fs.readFileSync(
       path.join(t.config.export.dir, 'other-events', 'other-events-2021-07-05.csv'),
       'utf8',
