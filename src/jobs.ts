@@ -23,7 +23,14 @@ import {
 } from './pipeline/export-run.js';
 import { runIngest, type IngestOptions, type IngestSummary } from './pipeline/ingest-run.js';
 import { runPurge, type PurgeSummary } from './pipeline/purge-run.js';
-import { listExportFiles, removeExportFile, removeExportLeftovers } from './io/export-files.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  forgetMissingExports,
+  listExportFiles,
+  removeExportFile,
+  removeExportLeftovers,
+} from './io/export-files.js';
 import { REPORTS } from './reports/index.js';
 
 /** An open store and the lock that guards it, released in reverse order. */
@@ -117,9 +124,7 @@ export async function exportOnce(
   const runLog = log.child({ run: runId, job: 'export' });
   try {
     // A killed export's temp files hold whole days of customer data: gone before this one.
-    const leftovers = await removeExportLeftovers(config.export.dir);
-    if (leftovers.length)
-      runLog.info({ files: leftovers.length }, 'removed temp files left by an interrupted export');
+    await tidyExportDir(config, store, runLog);
     const chosen = days ?? defaultExportDays(store, Date.now(), config.export.timezone);
     const opts: ExportOptions = {
       dir: config.export.dir,
@@ -180,6 +185,25 @@ export async function exportOnce(
   }
 }
 
+/**
+ * Before anything is written under export.dir: removes the temp files of a killed export
+ * (they hold whole days of customer data), and forgets the records of files a killed purge
+ * deleted, so the next manifest names exactly the files on disk. Returns how many records
+ * it forgot.
+ */
+async function tidyExportDir(config: Config, store: SqliteStore, log: Logger): Promise<number> {
+  const leftovers = await removeExportLeftovers(config.export.dir);
+  if (leftovers.length)
+    log.info({ files: leftovers.length }, 'removed temp files left by an interrupted export');
+  const forgotten = forgetMissingExports(store);
+  if (forgotten.length)
+    log.info(
+      { files: forgotten.length },
+      'forgot the records of export files already deleted (an interrupted purge)',
+    );
+  return forgotten.length;
+}
+
 /** Applies retention now (or says what it would remove, with `dryRun`). */
 export async function purgeOnce(
   config: Config,
@@ -188,6 +212,8 @@ export async function purgeOnce(
   dryRun = false,
   signal?: AbortSignal,
 ): Promise<PurgeSummary> {
+  const purgeLog = log.child({ job: 'purge' });
+  const forgotten = dryRun ? 0 : await tidyExportDir(config, store, purgeLog);
   const summary = await storeStepAsync(config, () =>
     runPurge(
       {
@@ -202,7 +228,7 @@ export async function purgeOnce(
         },
         connect: () => SftpSource.connect(config.sftp),
         clock: Date.now,
-        log: log.child({ job: 'purge' }),
+        log: purgeLog,
         ...(signal ? { signal } : {}),
       },
       {
@@ -215,14 +241,18 @@ export async function purgeOnce(
       dryRun,
     ),
   );
-  if (summary.exports.length && !dryRun) {
+  // A file deleted and its record forgotten are two steps: a kill between them is repaired
+  // here, so the manifest names exactly the files on disk after any purge.
+  const manifest = path.join(config.export.dir, 'manifest.json');
+  if (!dryRun) forgetMissingExports(store);
+  if (!dryRun && (summary.exports.length > 0 || forgotten > 0 || fs.existsSync(manifest))) {
     try {
       await writeManifest(store, exportWriter(config), {
         dir: config.export.dir,
         timeZone: config.export.timezone,
       });
     } catch (err) {
-      summary.failures.push(`${config.export.dir}/manifest.json: ${describeError(err)}`);
+      summary.failures.push(`${manifest}: ${describeError(err)}`);
     }
   }
   return summary;

@@ -62,7 +62,10 @@ const COMMANDS: {
     action: lazy(async () => (await import('./commands/erase.js')).eraseCommand as Action),
     extra: (c) =>
       c
-        .option('--address <address>', 'the customer address (digits compared; + or 00 ignored)')
+        .option(
+          '--address <address>',
+          'the customer address (digits compared; + or 00 ignored); without it, finishes an interrupted erasure',
+        )
         .option('--dry-run', 'say what would be erased, change nothing'),
   },
   {

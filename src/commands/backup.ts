@@ -4,12 +4,15 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../config/load.js';
 import { AppError, describeError } from '../errors.js';
+import { checkBackupTarget } from '../io/backup-target.js';
 import type { CommonOptions, Output } from './context.js';
 
 /**
  * `backup --to FILE`: a consistent copy of the store by SQLite's online backup, safe while
- * `run` is ingesting (it takes no lock of ours and only reads). Written beside FILE under a
- * temp name, mode 0600, then renamed over it.
+ * `run` is ingesting (it takes no lock of ours and only reads). Refuses a FILE that is, or
+ * links to, one of the store's own files, or whose folder does not exist. Written beside
+ * FILE under a temp name, mode 0600, as one self-contained file (no -wal or -shm), checked,
+ * then renamed over it.
  */
 export async function backupCommand(
   opts: CommonOptions & { to?: string },
@@ -20,9 +23,7 @@ export async function backupCommand(
   const source = config.database.path;
   if (!fs.existsSync(source))
     throw new AppError('BACKUP', `the store ${source} does not exist yet; nothing to back up`);
-  const target = path.resolve(opts.to);
-  if (target === path.resolve(source))
-    throw new AppError('USAGE', '--to must not be the store itself', { exitCode: 2 });
+  const target = checkBackupTarget(opts.to, source);
   const tmp = path.join(
     path.dirname(target),
     `.${path.basename(target)}.tmp-${randomBytes(6).toString('hex')}`,
@@ -30,19 +31,11 @@ export async function backupCommand(
   const started = Date.now();
   const db = new Database(source, { readonly: true, fileMustExist: true });
   try {
-    fs.mkdirSync(path.dirname(target), { recursive: true });
     // The copy holds every customer's messages: private from its first byte.
     fs.closeSync(fs.openSync(tmp, 'wx', 0o600));
     await db.backup(tmp);
     fs.chmodSync(tmp, 0o600);
-    const copy = new Database(tmp, { readonly: true });
-    let check: unknown;
-    try {
-      check = copy.pragma('quick_check', { simple: true });
-    } finally {
-      copy.close();
-    }
-    if (check !== 'ok') throw new Error(`the copy failed its check: ${String(check)}`);
+    checkCopy(tmp);
     fs.renameSync(tmp, target);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
@@ -51,6 +44,8 @@ export async function backupCommand(
     });
   } finally {
     db.close();
+    // Whatever happened, no side file of the temp copy stays behind.
+    for (const side of ['-wal', '-shm', '-journal']) fs.rmSync(`${tmp}${side}`, { force: true });
   }
   const bytes = fs.statSync(target).size;
   const seconds = (Date.now() - started) / 1000;
@@ -60,4 +55,22 @@ export async function backupCommand(
       : `backup: ${source} → ${target} (${bytes} bytes, ${seconds.toFixed(2)} s); restore by stopping the service and copying it over ${source} (remove ${source}-wal and ${source}-shm first)`,
   );
   return 0;
+}
+
+/**
+ * Makes the copy one self-contained file and checks it. The copy carries the store's WAL
+ * mode; in rollback-journal mode it needs no -wal or -shm beside it, so opening it (here,
+ * or later to inspect it) leaves none (the service turns WAL on again when it opens a
+ * restored store).
+ */
+function checkCopy(file: string): void {
+  const copy = new Database(file, { fileMustExist: true });
+  let check: unknown;
+  try {
+    copy.pragma('journal_mode = DELETE');
+    check = copy.pragma('quick_check', { simple: true });
+  } finally {
+    copy.close();
+  }
+  if (check !== 'ok') throw new Error(`the copy failed its check: ${String(check)}`);
 }

@@ -1,6 +1,7 @@
 import { daysBetween, isValidDay } from '../core/days.js';
 import { counted } from '../core/plural.js';
 import { AppError } from '../errors.js';
+import { finishPendingErasure } from '../erase-job.js';
 import { exportOnce, openStore } from '../jobs.js';
 import {
   StopSignals,
@@ -51,6 +52,7 @@ export async function exportCommand(opts: ExportOptions, output: Output): Promis
   const handle = openStore(config);
   const stop = new StopSignals().watch();
   try {
+    await finishPendingErasure(config, handle.store, log);
     const summary = await exportOnce(config, handle.store, log, days, stop.signal);
     const written = summary.files.filter((f) => !f.unchanged).length;
     const failure =

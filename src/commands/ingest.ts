@@ -1,3 +1,4 @@
+import { finishPendingErasure } from '../erase-job.js';
 import { ingestOnce, openStore } from '../jobs.js';
 import { counted } from '../core/plural.js';
 import { AppError } from '../errors.js';
@@ -16,6 +17,7 @@ export async function ingestCommand(opts: CommonOptions, output: Output): Promis
   const handle = openStore(config);
   const stop = new StopSignals().watch();
   try {
+    await finishPendingErasure(config, handle.store, log);
     const summary = await ingestOnce(config, handle.store, log, stop.signal);
     const [first] = summary.finishErrors;
     const failure =

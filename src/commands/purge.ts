@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { finishPendingErasure } from '../erase-job.js';
 import { openStore, purgeOnce } from '../jobs.js';
 import {
   StopSignals,
@@ -18,6 +19,7 @@ export async function purgeCommand(
   const handle = openStore(config);
   const stop = new StopSignals().watch();
   try {
+    if (opts.dryRun !== true) await finishPendingErasure(config, handle.store, log);
     const summary = await purgeOnce(config, handle.store, log, opts.dryRun === true, stop.signal);
     const failure =
       stop.stopped('what was removed is recorded; the rest is removed by the next purge') ??

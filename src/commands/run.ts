@@ -2,6 +2,7 @@ import cron from 'node-cron';
 import { loadConfig } from '../config/load.js';
 import { AppError, describeError, isTransientStoreError } from '../errors.js';
 import { createLogger, flushLog } from '../io/logger.js';
+import { finishPendingErasure } from '../erase-job.js';
 import { exportOnce, ingestOnce, openStore, purgeOnce } from '../jobs.js';
 import { JobRunner } from '../service/job-runner.js';
 import { assessHealth, type ServiceState } from '../service/health.js';
@@ -110,6 +111,10 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
       if (s.failures.length)
         throw new AppError('PURGE_INCOMPLETE', `retention: ${s.failures.join('; ')}`);
     });
+    // An erasure a reader or a full disk held back at start is tried again each day.
+    await runner.tick('erase', async () => {
+      await finishPendingErasure(config, store, log);
+    });
   };
 
   const tz = config.schedule.timezone;
@@ -199,6 +204,11 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
     'service started',
   );
   process.send?.('ready');
+  // An erasure that was interrupted is finished before the first poll (queued like a job,
+  // so no poll or export overlaps it).
+  void runner.tick('erase', async () => {
+    await finishPendingErasure(config, store, log);
+  });
   // The first poll does not wait for the first tick of the schedule.
   void poll();
   const code = await done;

@@ -130,6 +130,17 @@ export function collectStatus(
   const unfinished = store.unfinishedFiles();
   if (unfinished.length)
     warnings.push(`${unfinished.length} file(s) ingested but not yet moved/deleted on the server`);
+  const erasure = store.pendingErasure();
+  if (erasure) {
+    const left = [
+      erasure.days.length ? `${erasure.days.length} CSV day(s) to write again` : '',
+      erasure.vacuum ? 'the store to rebuild' : '',
+      erasure.checkpoint ? 'its WAL to empty' : '',
+    ].filter(Boolean);
+    warnings.push(
+      `an erasure is not finished (${left.join(', ') || 'nothing but recording it'}), so the erased address may still be on disk: run \`webio-reports erase\` to finish it`,
+    );
+  }
   return {
     database,
     counts: store.counts(),

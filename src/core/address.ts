@@ -10,3 +10,15 @@ export function addressKey(address: string): string {
   const digits = a.replace(/\D/g, '');
   return !a.startsWith('+') && digits.startsWith('00') ? digits.slice(2) : digits;
 }
+
+/**
+ * The erasure key of an address as JSON holds it: a string as written, a number by its
+ * decimal digits (an orphan delivery report may carry `"outboundChannelAddress": 447700900123`).
+ * Anything else (absent, null, an object) is no address: null.
+ */
+export function addressKeyOf(value: unknown): string | null {
+  if (typeof value === 'string') return addressKey(value);
+  if (typeof value === 'bigint') return addressKey(value.toString());
+  if (typeof value === 'number' && Number.isFinite(value)) return addressKey(String(value));
+  return null;
+}

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ExportRecord } from '../pipeline/export-run.js';
 
 /** A day file of a report under export.dir. */
 export type ExportFile = { report: string; day: string; path: string };
@@ -65,4 +66,21 @@ export async function removeExportLeftovers(dir: string): Promise<string[]> {
   };
   await walk(dir);
   return removed;
+}
+
+/**
+ * Forgets the recorded exports whose file is gone (retention deleted it and was killed
+ * before it could forget it), so that the manifest written next names exactly the files on
+ * disk. A record whose folder is gone too is kept: export.dir may be a share that is not
+ * mounted right now, and its files are not lost. Returns the records forgotten.
+ */
+export function forgetMissingExports(store: {
+  exportRecords(): ExportRecord[];
+  removeExportRecord(report: string, day: string): void;
+}): ExportRecord[] {
+  const gone = store
+    .exportRecords()
+    .filter((r) => !fs.existsSync(r.path) && fs.existsSync(path.dirname(r.path)));
+  for (const r of gone) store.removeExportRecord(r.report, r.day);
+  return gone;
 }

@@ -6,7 +6,6 @@ import { classifyMessage, TABLE_OF, TABLES, type Table, type TypedFields } from 
 import { dayInZone, dayRange } from '../core/days.js';
 import type { ParsedMessage } from '../core/events.js';
 import { REPLY_WINDOW_MS } from '../core/outcomes.js';
-import { addressKey } from '../core/address.js';
 import type { ReportDefinition, ReportParams } from '../reports/index.js';
 import type {
   BatchItem,
@@ -20,18 +19,22 @@ import type { ExportRecord, ExportStore } from '../pipeline/export-run.js';
 import { AppError } from '../errors.js';
 import { createPrivateFile } from './file-modes.js';
 import { migrations } from './migrations/index.js';
+import {
+  compactAfterErasure,
+  eraseCustomer,
+  forgetPendingDays,
+  mentionsInStore,
+  pendingErasure,
+} from './erasure.js';
+import type {
+  Compaction,
+  ErasureResult,
+  ErasureStore,
+  PendingErasure,
+  StoreMentions,
+} from '../pipeline/erase-run.js';
 
-/** What an erasure removed (or would), and the days whose files held the address. */
-export type ErasureResult = {
-  counts: {
-    sends: number;
-    inbound: number;
-    statuses: number;
-    rawEvents: number;
-    quarantined: number;
-  };
-  days: string[];
-};
+export type { ErasureResult } from '../pipeline/erase-run.js';
 
 /** What retention removed (or, in a dry run, would remove) from the store. */
 export type PurgeCounts = {
@@ -74,14 +77,17 @@ const KNOWN_FILE = `id, outcome, finish, size, mtime_ms AS mtimeMs, content_hash
  * The SQLite store: the only module that sees SQL. WAL mode, synchronous=FULL (a commit is
  * on disk before the pipeline moves the file away on the server), numbered migrations.
  */
-export class SqliteStore implements IngestStore, ExportStore {
+export class SqliteStore implements IngestStore, ExportStore, ErasureStore {
   readonly db: Database.Database;
+  /** The database file, as configured. */
+  readonly path: string;
   private readonly exportTimeZone: string;
   private readonly sourceTimeZone: string;
   private readonly stmts;
   private readonly reportStatements = new Map<string, Database.Statement>();
 
   constructor(options: StoreOptions) {
+    this.path = options.path;
     this.exportTimeZone = options.exportTimeZone;
     this.sourceTimeZone = options.sourceTimeZone ?? 'UTC';
     if (!options.readonly) {
@@ -701,104 +707,29 @@ export class SqliteStore implements IngestStore, ExportStore {
     }
   }
 
-  /**
-   * GDPR erasure of one customer: every event whose outboundChannelAddress has `key` (see
-   * core/address.ts), the delivery reports of their sends, their ledger payloads, and the
-   * contents of quarantined files that hold the address. Deleted with secure_delete, then the
-   * file is rebuilt (VACUUM) and the WAL checkpointed and truncated, so no byte of the
-   * database, its WAL or its shared-memory file keeps the address. Marks the days whose
-   * files held it, and records the erasure by counts and days only.
-   */
+  /** GDPR erasure of one customer in one transaction, journalled (see io/erasure.ts). */
   eraseAddress(key: string, dryRun: boolean, nowMs: number): ErasureResult {
-    const db = this.db;
-    db.function('webio_address_key', { deterministic: true }, (a: unknown) =>
-      typeof a === 'string' ? addressKey(a) : null,
-    );
-    const p = { key };
-    const sendIds = `SELECT communication_action_id FROM sends WHERE webio_address_key(outbound_channel_address) = @key`;
-    const inboundIds = `SELECT communication_action_id FROM inbound WHERE webio_address_key(outbound_channel_address) = @key`;
-    const where = {
-      sends: `webio_address_key(outbound_channel_address) = @key`,
-      inbound: `webio_address_key(outbound_channel_address) = @key`,
-      statuses: `webio_address_key(outbound_channel_address) = @key OR communication_action_id IN (${sendIds})`,
-      raw_events: `webio_address_key(json_extract(payload, '$.outboundChannelAddress')) = @key
-                   OR (type IN ('messageSend', 'messageStatusUpdate') AND communication_action_id IN (${sendIds}))
-                   OR (type = 'inboundMessage' AND communication_action_id IN (${inboundIds}))`,
-      quarantine: `instr(content, CAST(@key AS BLOB)) > 0 OR instr(detail, @key) > 0`,
-    };
-    const collect = (): ErasureResult => {
-      const count = (table: keyof typeof where) =>
-        db
-          .prepare<[typeof p], { n: number }>(
-            `SELECT count(*) AS n FROM ${table} WHERE ${where[table]}`,
-          )
-          .get(p)?.n ?? 0;
-      const days = new Set<string>();
-      for (const table of ['sends', 'inbound', 'statuses'] as const)
-        for (const r of db
-          .prepare<[typeof p], { ms: number }>(
-            `SELECT DISTINCT date_ms AS ms FROM ${table} WHERE ${where[table]}`,
-          )
-          .iterate(p))
-          days.add(dayInZone(r.ms, this.exportTimeZone));
-      for (const r of db
-        .prepare<[typeof p], { ms: number }>(
-          `SELECT DISTINCT report_ms AS ms FROM raw_events WHERE outcome = 'other' AND (${where.raw_events})`,
-        )
-        .iterate(p))
-        days.add(dayInZone(r.ms, this.exportTimeZone));
-      return {
-        counts: {
-          sends: count('sends'),
-          inbound: count('inbound'),
-          statuses: count('statuses'),
-          rawEvents: count('raw_events'),
-          quarantined: count('quarantine'),
-        },
-        days: [...days].sort(),
-      };
-    };
-    if (dryRun) return collect();
-    db.pragma('secure_delete = ON');
-    let result: ErasureResult;
-    try {
-      result = db
-        .transaction(() => {
-          const r = collect();
-          // Statuses first: their condition looks up the sends and inbound about to go.
-          db.prepare(`DELETE FROM statuses WHERE ${where.statuses}`).run(p);
-          // The ledger next, while the typed rows still say which ids were this customer's.
-          const ledgerIds = db
-            .prepare<[typeof p], { id: number }>(
-              `SELECT id FROM raw_events WHERE ${where.raw_events}`,
-            )
-            .all(p)
-            .map((x) => x.id);
-          db.prepare(`DELETE FROM sends WHERE ${where.sends}`).run(p);
-          db.prepare(`DELETE FROM inbound WHERE ${where.inbound}`).run(p);
-          const delRaw = db.prepare(`DELETE FROM raw_events WHERE id = ?`);
-          for (const id of ledgerIds) delRaw.run(id);
-          db.prepare(
-            `UPDATE quarantine SET content = X'', content_truncated = 1,
-                    detail = CASE WHEN instr(detail, @key) > 0 THEN '(erased)' ELSE detail END
-              WHERE ${where.quarantine}`,
-          ).run(p);
-          for (const day of r.days) this.stmts.markDirty.run(day, nowMs);
-          db.prepare(`INSERT INTO erasures (erased_at, counts, days) VALUES (?, ?, ?)`).run(
-            nowMs,
-            JSON.stringify(r.counts),
-            JSON.stringify(r.days),
-          );
-          return r;
-        })
-        .immediate();
-    } finally {
-      db.pragma('secure_delete = OFF');
-    }
-    // Rebuild the file so no free page or slack keeps an old copy, then empty the WAL.
-    db.exec('VACUUM');
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    return result;
+    return eraseCustomer(this.db, key, { dryRun, nowMs, exportTimeZone: this.exportTimeZone });
+  }
+
+  /** What interrupted or unfinished erasures still have to do, if anything. */
+  pendingErasure(): PendingErasure | undefined {
+    return pendingErasure(this.db);
+  }
+
+  /** Takes days whose files were written again off the pending erasures. */
+  forgetErasureDays(days: readonly string[], nowMs: number): void {
+    forgetPendingDays(this.db, days, nowMs);
+  }
+
+  /** The rebuild and truncating checkpoint a pending erasure needs, each step checked. */
+  compactAfterErasure(nowMs: number): Compaction {
+    return compactAfterErasure(this.db, this.path, nowMs);
+  }
+
+  /** Rows that still mention an address (another customer's message quoting it, say). */
+  mentionsOf(key: string): StoreMentions {
+    return mentionsInStore(this.db, key, this.exportTimeZone);
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 import type { Clock, Log } from '../pipeline/ports.js';
 
-export type JobName = 'poll' | 'export' | 'purge';
+export type JobName = 'poll' | 'export' | 'purge' | 'erase';
 export type TickOutcome =
   'ran' | 'failed' | 'skipped-running' | 'skipped-backoff' | 'skipped-stopping';
 

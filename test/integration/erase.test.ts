@@ -3,7 +3,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { json } from '../fixtures/webio.js';
-import { dropFile, runCli, setupConfig } from '../helpers/harness.js';
+import { dropFile, runCli, setupConfig, tempDir, type TestSetup } from '../helpers/harness.js';
+import { findNumber } from '../helpers/no-byte-left.js';
 import { useSshd } from '../helpers/use-sshd.js';
 
 const sshd = useSshd();
@@ -162,4 +163,244 @@ describe('erase', () => {
       },
     ]);
   });
+
+  it('matches the number held as a JSON number in every event type: an orphan delivery report, a conversationClosed, a send and an inbound', async () => {
+    const t = setupConfig(sshd);
+    const A = '447700911111'; // held as a JSON number by Webio's other event types
+    const B = '447700922222'; // another customer, also as a number
+    const events = [
+      send('sa', A, '2021-07-02 09:00:00.000'),
+      // Its delivery report names no address: erased with its send.
+      status('sa', '', '2021-07-03 00:30:00.000'),
+      // An orphan delivery report: no send, the address a number.
+      status('orphan', Number(A), '2021-07-04 10:00:00.000'),
+      { ...inbound('ia', A, '2021-07-02 09:05:00.000'), outboundChannelAddress: Number(A) },
+      {
+        ...common,
+        type: 'conversationClosed',
+        conversationId: 'ca',
+        outboundChannelAddress: Number(A),
+        dateCreated: '2021-07-05 08:00:00.000',
+      },
+      {
+        ...common,
+        type: 'payment',
+        conversationId: 'ca',
+        outboundChannelAddress: '+44 7700 911111',
+        amount: '1.00',
+        dateCreated: '2021-07-05 09:00:00.000',
+      },
+      { ...send('sb', B, '2021-07-02 11:00:00.000'), outboundChannelAddress: Number(B) },
+      {
+        ...common,
+        type: 'conversationClosed',
+        conversationId: 'cb',
+        outboundChannelAddress: Number(B),
+        dateCreated: '2021-07-05 08:30:00.000',
+      },
+    ];
+    events.forEach((e, i) => dropFile(t.remoteDir, `n${i}.json`, json(e)));
+    await ingestAndExport(t, '2021-07-02', '2021-07-05');
+    expect(findNumber([t.config.export.dir], A)).not.toEqual([]);
+    // A backup made before the erasure keeps the customer: not covered, as the README says.
+    const before = path.join(tempDir(), 'before.sqlite');
+    expect((await runCli(['backup', '--config', t.configFile, '--to', before])).code).toBe(0);
+
+    const r = await runCli([
+      'erase',
+      '--config',
+      t.configFile,
+      '--address',
+      '+44 7700 911111',
+      '--json',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // By hand: the send, its report and the orphan report (typed rows 1 + 2), the inbound;
+    // in the ledger those four plus the conversationClosed and the payment.
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      counts: { sends: 1, inbound: 1, statuses: 2, rawEvents: 6, quarantined: 0 },
+      days: ['2021-07-02', '2021-07-03', '2021-07-04', '2021-07-05'],
+    });
+    // A backup made after it holds no byte of the number either.
+    const after = path.join(t.local, 'after.sqlite');
+    expect((await runCli(['backup', '--config', t.configFile, '--to', after])).code).toBe(0);
+    expect(findNumber([t.local], A)).toEqual([]);
+    expect(findNumber([before], A)).not.toEqual([]);
+    // The other customer is untouched, in the store, the backup and the other-events file.
+    expect(findNumber([t.config.database.path], B)).not.toEqual([]);
+    expect(findNumber([after], B)).not.toEqual([]);
+    const other = fs.readFileSync(
+      path.join(t.config.export.dir, 'other-events', 'other-events-2021-07-05.csv'),
+      'utf8',
+    );
+    expect(other).toContain(B);
+    expect(other.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('empties every quarantined file that holds the number across separators or in UTF-16, and keeps their reasons', async () => {
+    const t = setupConfig(sshd);
+    const A = '447700911111';
+    const B = '447700922222';
+    const event = (to: string) => JSON.stringify({ ...send('sq', to, '2021-07-02 09:00:00.000') });
+    const utf16le = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(event('+447700911111'), 'utf16le'),
+    ]);
+    const utf16be = Buffer.concat([
+      Buffer.from([0xfe, 0xff]),
+      Buffer.from(event('447700911111'), 'utf16le').swap16(),
+    ]);
+    const quarantined = {
+      'q-spaced.json': `{"outboundChannelAddress": "+44 7700 911111", "body": "cut`,
+      'q-dashed.json': `{"to": "(+44) 7700-911.111", "body": "cut`,
+      'q-utf16le.json': utf16le,
+      'q-utf16be.json': utf16be,
+      'q-other.json': `{"outboundChannelAddress": "+44 7700 922222", "body": "cut`,
+    };
+    for (const [name, content] of Object.entries(quarantined))
+      dropFile(t.remoteDir, name, content, 600);
+    expect((await runCli(['ingest', '--config', t.configFile])).code).toBe(0);
+    const before = quarantineRows(t);
+    expect(before.map((q) => q.name)).toEqual(Object.keys(quarantined).sort());
+
+    const r = await runCli(['erase', '--config', t.configFile, '--address', A, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).counts.quarantined).toBe(4);
+    const after = quarantineRows(t);
+    for (const q of after) {
+      const was = before.find((b) => b.name === q.name);
+      // The reason is kept: none of them names the number.
+      expect(q.reason).toBe(was?.reason);
+      expect(q.detail).toBe(was?.detail);
+      if (q.name === 'q-other.json') {
+        expect(q.content).toEqual(was?.content);
+        expect(q.erased).toBeNull();
+      } else {
+        expect(q.content, q.name).toEqual(Buffer.alloc(0));
+        expect(q.erased, q.name).not.toBeNull();
+      }
+    }
+    expect(findNumber([t.local], A)).toEqual([]);
+    expect(findNumber([t.config.database.path], B)).not.toEqual([]);
+  });
+
+  it('never touches a quarantined file that holds only a longer number, or a 7 inside one', async () => {
+    const t = setupConfig(sshd);
+    const quarantined = {
+      // 447700911111 is inside both numbers, at one end or the other: neither is it.
+      'q-longer.json': `{"a": "4477009111119", "b": "1447700911111", "c": "cut`,
+      'q-seven.json': `{"outboundChannelAddress": "+44 7700 922222", "dateCreated": "2021-07-17`,
+    };
+    for (const [name, content] of Object.entries(quarantined))
+      dropFile(t.remoteDir, name, content, 600);
+    expect((await runCli(['ingest', '--config', t.configFile])).code).toBe(0);
+    const before = quarantineRows(t);
+    for (const address of ['447700911111', '7']) {
+      const r = await runCli(['erase', '--config', t.configFile, '--address', address, '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).counts.quarantined).toBe(0);
+    }
+    expect(quarantineRows(t)).toEqual(before);
+  });
+
+  it("removes a killed export's temp files even with no day to rewrite, and names any other file under export.dir that still holds the number", async () => {
+    const t = setupConfig(sshd);
+    const A = '447700911111';
+    dropFile(t.remoteDir, 'b.json', json(send('sb', '447700922222', '2021-07-02 11:00:00.000')));
+    await ingestAndExport(t, '2021-07-02', '2021-07-02');
+    const dir = t.config.export.dir;
+    // What a killed export leaves: writeFileAtomic's temp name, never renamed into place.
+    const temp = path.join(dir, 'sends', '.sends-2021-07-02.csv.tmp-0123456789abcdef');
+    fs.writeFileSync(temp, `communicationActionId,outboundChannelAddress\nsa,+${A}\n`);
+    const r = await runCli(['erase', '--config', t.configFile, '--address', A]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('days rewritten: none');
+    expect(fs.existsSync(temp)).toBe(false);
+
+    // Files erase cannot write again: an old day kept by hand, and a file of another kind
+    // (bytes with the number in UTF-16LE among them, as a columnar file may hold it).
+    const old = path.join(dir, 'archive', 'sends-2020-01-01.csv');
+    fs.mkdirSync(path.dirname(old), { recursive: true });
+    fs.writeFileSync(old, `communicationActionId,outboundChannelAddress\nsa,+44 7700 911111\n`);
+    const binary = path.join(dir, 'parquet', 'sends', 'dt=2021-07-02', 'sends-2021-07-02.parquet');
+    fs.mkdirSync(path.dirname(binary), { recursive: true });
+    fs.writeFileSync(
+      binary,
+      Buffer.concat([
+        Buffer.from([0x50, 0x41, 0x52, 0x31, 0x00, 0x00, 0x00]),
+        Buffer.from(A, 'utf16le'),
+        Buffer.from([0x00, 0x15]),
+      ]),
+    );
+    const found = await runCli(['erase', '--config', t.configFile, '--address', A]);
+    expect(found.code).toBe(1);
+    expect(found.stderr).toContain(`the address is still in ${old}`);
+    expect(found.stderr.trim().split('\n')).toHaveLength(1);
+    expect(found.stdout).toContain(binary);
+    // Nothing of the operator's is deleted by erase: it says what is left, and where.
+    expect(fs.existsSync(old)).toBe(true);
+    fs.rmSync(old);
+    fs.rmSync(binary);
+    const clean = await runCli(['erase', '--config', t.configFile, '--address', A]);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toContain('the address is in none');
+  });
 });
+
+const send = (id: string, to: string, date: string) => ({
+  ...common,
+  type: 'messageSend',
+  communicationActionId: id,
+  conversationId: `c-${id}`,
+  outboundChannelAddress: to,
+  body: 'Hello',
+  statusCode: '1',
+  dateCreated: date,
+});
+const inbound = (id: string, to: string, date: string) => ({
+  ...common,
+  type: 'inboundMessage',
+  communicationActionId: id,
+  conversationId: `c-${id}`,
+  outboundChannelAddress: to,
+  body: 'yes',
+  dateCreated: date,
+});
+const status = (id: string, to: string | number, date: string) => ({
+  ...common,
+  type: 'messageStatusUpdate',
+  communicationActionId: id,
+  conversationId: `c-${id}`,
+  outboundChannelAddress: to,
+  statusCode: '0',
+  dateCreated: date,
+});
+
+async function ingestAndExport(t: TestSetup, from: string, to: string): Promise<void> {
+  expect((await runCli(['ingest', '--config', t.configFile])).code).toBe(0);
+  const exp = await runCli(['export', '--config', t.configFile, '--from', from, '--to', to]);
+  expect(exp.code).toBe(0);
+}
+
+function quarantineRows(t: TestSetup) {
+  const db = new Database(t.config.database.path, { readonly: true });
+  try {
+    return db
+      .prepare(
+        'SELECT name, reason, detail, content, content_erased_at AS erased FROM quarantine ORDER BY name',
+      )
+      .all() as {
+      name: string;
+      reason: string;
+      detail: string;
+      content: Buffer;
+      erased: number | null;
+    }[];
+  } finally {
+    db.close();
+  }
+}

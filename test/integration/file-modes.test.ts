@@ -60,6 +60,8 @@ describe('file modes, whatever the umask', () => {
         cliUnder(umask, ['export', '--config', t.configFile, '--date', '2021-01-28']).code,
       ).toBe(0);
       const backup = path.join(t.local, 'backups', 'copy.sqlite');
+      // backup creates no folder: a typo must not make a tree of folders.
+      fs.mkdirSync(path.dirname(backup));
       expect(cliUnder(umask, ['backup', '--config', t.configFile, '--to', backup]).code).toBe(0);
 
       const db = t.config.database.path;

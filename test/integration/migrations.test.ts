@@ -21,4 +21,26 @@ describe('schema migrations', () => {
     expect(reopened.dirtyDays()).toEqual(['2026-01-05']);
     reopened.close();
   });
+
+  it('5 journals erasures: an erasure recorded before it counts as finished, and nothing is pending', () => {
+    const { store, dir } = freshStore();
+    const file = path.join(dir, 'webio.sqlite');
+    store.close();
+    // The store as version 4 left it, with one erasure recorded the old way.
+    const raw = new Database(file);
+    raw.exec(`DROP INDEX erasures_pending;
+      ALTER TABLE erasures DROP COLUMN pending_days; ALTER TABLE erasures DROP COLUMN vacuum_pending;
+      ALTER TABLE erasures DROP COLUMN checkpoint_pending; ALTER TABLE erasures DROP COLUMN finished_at;
+      ALTER TABLE quarantine DROP COLUMN content_erased_at;
+      INSERT INTO erasures (erased_at, counts, days) VALUES (1000, '{}', '["2021-07-02"]');`);
+    raw.pragma('user_version = 4');
+    raw.close();
+
+    const reopened = new SqliteStore({ path: file, busyTimeoutMs: 1000, exportTimeZone: 'UTC' });
+    expect(reopened.pendingErasure()).toBeUndefined();
+    expect(reopened.db.prepare('SELECT finished_at, pending_days FROM erasures').all()).toEqual([
+      { finished_at: 1000, pending_days: '[]' },
+    ]);
+    reopened.close();
+  });
 });

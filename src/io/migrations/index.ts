@@ -208,17 +208,52 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 5,
+    name: 'erasure journal',
+    // What an erasure still has to do, so that a rerun or the next start finishes it: the CSV
+    // days to write again (JSON array), the rebuild (VACUUM), the truncating checkpoint.
+    // Never the address. Erasures recorded before this were finished when they returned.
+    // And when erasure emptied a quarantined file's content (it mentioned an erased address).
+    sql: '',
+    run(db) {
+      // Columns added only where missing: the migration may meet a store it already changed
+      // (one whose user_version was set back by hand) and must not fail on it.
+      addColumn(db, 'erasures', 'pending_days', `TEXT NOT NULL DEFAULT '[]'`);
+      addColumn(db, 'erasures', 'vacuum_pending', 'INTEGER NOT NULL DEFAULT 0');
+      addColumn(db, 'erasures', 'checkpoint_pending', 'INTEGER NOT NULL DEFAULT 0');
+      if (addColumn(db, 'erasures', 'finished_at', 'INTEGER'))
+        db.exec(`UPDATE erasures SET finished_at = erased_at`);
+      addColumn(db, 'quarantine', 'content_erased_at', 'INTEGER');
+      db.exec(
+        `CREATE INDEX IF NOT EXISTS erasures_pending ON erasures (id) WHERE finished_at IS NULL`,
+      );
+    },
+  },
+  {
     version: 8,
     name: 'kept files are read again to compare their content',
-    sql: `
-      -- With afterIngest "keep", a re-upload under the same name with the same size and time
-      -- is found only by its content: kept files are read again, least recently checked first.
-      ALTER TABLE files ADD COLUMN checked_at INTEGER;
-      UPDATE files SET checked_at = finished_at WHERE finish = 'kept';
-      CREATE INDEX files_kept_by_path ON files (remote_path) WHERE finish = 'kept';
-    `,
+    // With afterIngest "keep", a re-upload under the same name with the same size and time
+    // is found only by its content: kept files are read again, least recently checked first.
+    sql: '',
+    run(db) {
+      if (addColumn(db, 'files', 'checked_at', 'INTEGER'))
+        db.exec(`UPDATE files SET checked_at = finished_at WHERE finish = 'kept'`);
+      db.exec(
+        `CREATE INDEX IF NOT EXISTS files_kept_by_path ON files (remote_path) WHERE finish = 'kept'`,
+      );
+    },
   },
 ];
+
+/** Adds a column unless the table has it; says whether it did. */
+function addColumn(db: Database.Database, table: string, column: string, type: string): boolean {
+  const has = db
+    .prepare<[string], { name: string }>(`SELECT name FROM pragma_table_info(?)`)
+    .all(table)
+    .some((c) => c.name === column);
+  if (!has) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  return !has;
+}
 
 function otherEventDateMs(payload: string, tz: string): number | undefined {
   try {

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import type { Config } from './config/schema.js';
+import { describeError } from './errors.js';
+import { filesUnder, scanFilesForAddress } from './io/address-scan.js';
+import { removeExportLeftovers } from './io/export-files.js';
+import type { Logger } from './io/logger.js';
+import type { SqliteStore } from './io/sqlite-store.js';
+import { exportOnce } from './jobs.js';
+import { finishErasure, type EraseDeps, type ErasureFinish } from './pipeline/erase-run.js';
+
+/** The store's own files, every one of which may hold a copy of an erased byte. */
+export function storeFiles(databasePath: string): { db: string; all: string[] } {
+  const db = path.resolve(databasePath);
+  return { db, all: [db, `${db}-wal`, `${db}-shm`, `${db}-journal`, `${db}.lock`] };
+}
+
+/** The real collaborators of `finishErasure`: this store, export.dir, the export job. */
+export function erasureDeps(config: Config, store: SqliteStore, log: Logger): EraseDeps {
+  const dir = path.resolve(config.export.dir);
+  return {
+    store,
+    removeLeftovers: () => removeExportLeftovers(dir),
+    rewrite: async (days) => {
+      const summary = await exportOnce(config, store, log, days);
+      // A day whose file could not be written is marked as changed again by the export.
+      const failed = new Set(store.dirtyDays());
+      const skipped = new Set(summary.skipped);
+      return {
+        written: days.filter((d) => !failed.has(d) && !skipped.has(d)),
+        notRewritten: [...skipped].sort(),
+        files: summary.files.filter((f) => !f.unchanged).length,
+        failures: summary.failures,
+      };
+    },
+    scan: (files, key) => scanFilesForAddress(files, key),
+    storeFiles: storeFiles(config.database.path),
+    exportFiles: () => filesUnder(dir),
+    clock: Date.now,
+    log: log.child({ job: 'erase' }),
+  };
+}
+
+/**
+ * At the start of a command that opens the store for writing: finishes an erasure that was
+ * interrupted (killed, a full disk, a reader holding the WAL), if one is pending. Logs what
+ * it did and what is still wrong; never fails the command that called it.
+ */
+export async function finishPendingErasure(
+  config: Config,
+  store: SqliteStore,
+  log: Logger,
+): Promise<ErasureFinish | undefined> {
+  try {
+    if (!store.pendingErasure()) return undefined;
+    log.info('an interrupted erasure is pending: finishing it first');
+    const done = await finishErasure(erasureDeps(config, store, log), undefined);
+    for (const p of done.problems) log.warn({ job: 'erase' }, `erasure not finished: ${p}`);
+    return done;
+  } catch (err) {
+    log.error(
+      { job: 'erase', err: describeError(err) },
+      'could not finish an interrupted erasure; `webio-reports erase` finishes it',
+    );
+    return undefined;
+  }
+}
