@@ -15,13 +15,18 @@ export function storeFiles(databasePath: string): { db: string; all: string[] } 
 }
 
 /** The real collaborators of `finishErasure`: this store, export.dir, the export job. */
-export function erasureDeps(config: Config, store: SqliteStore, log: Logger): EraseDeps {
+export function erasureDeps(
+  config: Config,
+  store: SqliteStore,
+  log: Logger,
+  signal?: AbortSignal,
+): EraseDeps {
   const dir = path.resolve(config.export.dir);
   return {
     store,
     removeLeftovers: () => removeExportLeftovers(dir),
     rewrite: async (days) => {
-      const summary = await exportOnce(config, store, log, days);
+      const summary = await exportOnce(config, store, log, days, signal);
       // A day whose file could not be written is marked as changed again by the export.
       const failed = new Set(store.dirtyDays());
       const skipped = new Set(summary.skipped);

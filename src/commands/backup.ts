@@ -3,9 +3,9 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../config/load.js';
-import { AppError, describeError } from '../errors.js';
+import { AppError, describeError, throwIfStopped } from '../errors.js';
 import { checkBackupTarget } from '../io/backup-target.js';
-import type { CommonOptions, Output } from './context.js';
+import { StopSignals, type CommonOptions, type Output } from './context.js';
 
 /**
  * `backup --to FILE`: a consistent copy of the store by SQLite's online backup, safe while
@@ -30,19 +30,30 @@ export async function backupCommand(
   );
   const started = Date.now();
   const db = new Database(source, { readonly: true, fileMustExist: true });
+  const stop = new StopSignals().watch();
   try {
     // The copy holds every customer's messages: private from its first byte.
     fs.closeSync(fs.openSync(tmp, 'wx', 0o600));
-    await db.backup(tmp);
+    // A signal stops the copy between two steps; the temp copy is removed below.
+    await db.backup(tmp, {
+      progress: () => {
+        throwIfStopped(stop.signal);
+        return 100;
+      },
+    });
     fs.chmodSync(tmp, 0o600);
     checkCopy(tmp);
     fs.renameSync(tmp, target);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw new AppError('BACKUP', `backup of ${source} to ${target} failed: ${describeError(err)}`, {
-      cause: err,
-    });
+    throw (
+      stop.stopped(`no copy was written; ${target} is as it was`) ??
+      new AppError('BACKUP', `backup of ${source} to ${target} failed: ${describeError(err)}`, {
+        cause: err,
+      })
+    );
   } finally {
+    stop.release();
     db.close();
     // Whatever happened, no side file of the temp copy stays behind.
     for (const side of ['-wal', '-shm', '-journal']) fs.rmSync(`${tmp}${side}`, { force: true });

@@ -4,7 +4,13 @@ import { AppError, describeError, isTransientStoreError } from '../errors.js';
 import { openStore } from '../jobs.js';
 import { finishErasure, type ErasureFinish } from '../pipeline/erase-run.js';
 import type { ErasureResult, SqliteStore } from '../io/sqlite-store.js';
-import { commandContext, type CommonOptions, type Output } from './context.js';
+import {
+  StopSignals,
+  commandContext,
+  printResult,
+  type CommonOptions,
+  type Output,
+} from './context.js';
 
 const usage = (message: string) => new AppError('USAGE', message, { exitCode: 2 });
 
@@ -25,6 +31,7 @@ export async function eraseCommand(
   if (dryRun && key === undefined) throw usage('erase --dry-run needs --address ADDR');
   const { config, log } = commandContext(opts, false);
   const handle = openStore(config);
+  const stop = new StopSignals().watch();
   try {
     const { store } = handle;
     const pending = store.pendingErasure();
@@ -46,17 +53,27 @@ export async function eraseCommand(
       return 0;
     }
     const erased = key === undefined ? undefined : eraseInStore(store, key);
-    const finish = await finishErasure(erasureDeps(config, store, log), key);
-    if (opts.json) output.out(JSON.stringify(jsonResult(erased, finish), null, 2));
-    else output.out(formatErasure(erased, finish, key === undefined));
+    const finish = await finishErasure(erasureDeps(config, store, log, stop.signal), key);
     const [first, ...more] = finish.problems;
-    if (first !== undefined)
-      throw new AppError(
-        'ERASE_INCOMPLETE',
-        `erasure not finished: ${first}${more.length ? ` (and ${more.length} more problem(s), listed above)` : ''}`,
-      );
-    return 0;
+    const failure =
+      stop.stopped(
+        'the erasure is journalled in the store; `webio-reports erase` (or the next ingest, export, purge or run) finishes it',
+      ) ??
+      (first !== undefined
+        ? new AppError(
+            'ERASE_INCOMPLETE',
+            `erasure not finished: ${first}${more.length ? ` (and ${more.length} more problem(s), listed above)` : ''}`,
+          )
+        : undefined);
+    return printResult(
+      opts,
+      output,
+      jsonResult(erased, finish),
+      () => formatErasure(erased, finish, key === undefined),
+      failure,
+    );
   } finally {
+    stop.release();
     handle.close();
   }
 }

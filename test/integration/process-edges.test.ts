@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { messageSend } from '../fixtures/webio.js';
-import { CLI, PROJECT_ROOT, dropFile, listDir, setupConfig } from '../helpers/harness.js';
+import { CLI, PROJECT_ROOT, dropFile, listDir, setupConfig, tempDir } from '../helpers/harness.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
 import { useSshd } from '../helpers/use-sshd.js';
 
@@ -120,53 +120,80 @@ describe('one-shot commands whose reader goes away', () => {
   });
 });
 
-describe('one-shot commands stopped by a signal', () => {
-  it('export on SIGTERM removes the file it was writing, keeps the old one, and exits 143', async () => {
-    const { store, dir } = freshStore();
-    // One big day: its sends file takes long enough to write that the signal lands inside it.
+/** A store with one big day, filled once: its files take long enough to write that a signal lands inside. */
+let template: string | undefined;
+
+/** A copy of the big store in a folder of its own, with a config for it. */
+function bigStore(): { dir: string; configFile: string } {
+  if (!template) {
+    const made = freshStore();
     const events = Array.from({ length: 60_000 }, (_, i) => ({
       ...messageSend,
       communicationActionId: String(i),
       body: `message ${i} `.repeat(60),
     }));
     for (let i = 0; i < events.length; i += 20_000)
-      ingestEvents(store, events.slice(i, i + 20_000), 'UTC', Date.UTC(2021, 0, 29));
-    store.close();
+      ingestEvents(made.store, events.slice(i, i + 20_000), 'UTC', Date.UTC(2021, 0, 29));
+    made.store.close();
+    template = path.join(made.dir, 'webio.sqlite');
+  }
+  const dir = tempDir();
+  fs.copyFileSync(template, path.join(dir, 'webio.sqlite'));
+  const configFile = path.join(dir, 'config.json');
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({
+      sftp: { username: 'nobody' },
+      database: { path: path.join(dir, 'webio.sqlite') },
+      export: { dir: path.join(dir, 'exports') },
+    }),
+  );
+  return { dir, configFile };
+}
+
+/** Starts the CLI with `args`, collecting stderr; `exited` resolves with its exit code. */
+function start(args: string[]) {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WEBIO_REPORTS_CONFIG: '' },
+  });
+  const out = { stderr: '' };
+  child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, out, exited };
+}
+
+describe('one-shot commands stopped by a signal', () => {
+  it('export on SIGTERM removes the file it was writing, keeps the old one, and exits 143', async () => {
+    const { dir, configFile } = bigStore();
     const exportDir = path.join(dir, 'exports');
     const old = path.join(exportDir, 'sends', 'sends-2021-01-28.csv');
     fs.mkdirSync(path.dirname(old), { recursive: true });
     fs.writeFileSync(old, 'the file of an earlier export\n');
-    const configFile = path.join(dir, 'config.json');
-    fs.writeFileSync(
-      configFile,
-      JSON.stringify({
-        sftp: { username: 'nobody' },
-        database: { path: path.join(dir, 'webio.sqlite') },
-        export: { dir: exportDir },
-      }),
-    );
-    const child = spawn(
-      process.execPath,
-      [CLI, 'export', '--config', configFile, '--date', '2021-01-28'],
-      {
-        cwd: PROJECT_ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, WEBIO_REPORTS_CONFIG: '' },
-      },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const e = start(['export', '--config', configFile, '--date', '2021-01-28']);
     await until(() => tempFiles(exportDir).length > 0, 60_000, 'the export to start writing');
-    child.kill('SIGTERM');
-    expect(await exited).toBe(143);
-    expect(stderr).toMatch(/webio-reports: stopped by SIGTERM: \d+ files? written/);
+    e.child.kill('SIGTERM');
+    expect(await e.exited).toBe(143);
+    expect(e.out.stderr).toMatch(/webio-reports: stopped by SIGTERM: \d+ files? written/);
     expect(tempFiles(exportDir)).toEqual([]);
     expect(fs.readFileSync(old, 'utf8')).toBe('the file of an earlier export\n');
     // The day was not finished: it is still marked for the next export.
     const db = new Database(path.join(dir, 'webio.sqlite'), { readonly: true });
     expect(db.prepare(`SELECT day FROM dirty_days`).all()).toContainEqual({ day: '2021-01-28' });
     db.close();
+  });
+
+  it('backup on SIGTERM removes its temp copy, writes no target, and exits 143', async () => {
+    const { dir, configFile } = bigStore();
+    const folder = path.join(dir, 'backups');
+    fs.mkdirSync(folder);
+    const b = start(['backup', '--config', configFile, '--to', path.join(folder, 'copy.sqlite')]);
+    await until(() => tempFiles(folder).length > 0, 60_000, 'the copy to start');
+    b.child.kill('SIGTERM');
+    expect(await b.exited).toBe(143);
+    expect(b.out.stderr).toContain('stopped by SIGTERM: no copy was written');
+    expect(fs.readdirSync(folder)).toEqual([]);
   });
 
   it('ingest on SIGINT commits and finishes what it read, leaves the rest on the server, and exits 130', async () => {
