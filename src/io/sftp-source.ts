@@ -179,6 +179,11 @@ export class SftpSource implements Source {
     this.pending.clear();
   }
 
+  /** False once the connection dropped, stalled or was closed: a kept session is replaced. */
+  get alive(): boolean {
+    return this.broken === undefined && !this.sock.destroyed;
+  }
+
   /** Files that may be open on the server at once (lowered when the server refuses more). */
   get openLimit(): number {
     return this.gate.limit;
@@ -581,6 +586,7 @@ export class SftpSource implements Source {
 
   /** Ends the session; a server that no longer answers gets its socket destroyed after 2 s. */
   async close(): Promise<void> {
+    this.broken ??= new SftpError('connection', 'the session was closed');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
