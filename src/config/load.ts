@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { posix } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { formatMode } from '../io/file-modes.js';
+import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 
 /** The default config shipped in `config/`, used when neither --config nor WEBIO_REPORTS_CONFIG is given. */
@@ -66,53 +67,75 @@ export function validateConfig(
 ): Config {
   const withEnv = applyEnv(raw, env);
   const result = configSchema.safeParse(withEnv);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
-      const key = issue.path.length ? issue.path.join('.') : '(root)';
-      return `  ${key}: ${issue.message}`;
-    });
-    throw new ConfigError(`invalid config ${source}:\n${lines.join('\n')}`);
-  }
-  const c = result.data;
-  const problems: string[] = [];
-  const needsSftp = options.needsSftp !== false;
-  if (needsSftp && !c.sftp.password && !c.sftp.passwordFile && !c.sftp.privateKeyPath) {
-    problems.push(`  sftp: ${MISSING_CREDENTIAL}`);
-  }
-  for (const [inline, fromFile] of [
-    ['password', 'passwordFile'],
-    ['passphrase', 'passphraseFile'],
-  ] as const) {
-    if (c.sftp[inline] !== undefined && c.sftp[fromFile] !== undefined)
-      problems.push(
-        `  sftp.${fromFile}: give the ${inline} one way only (sftp.${inline} or env SFTP_${inline.toUpperCase()}, or sftp.${fromFile})`,
-      );
-  }
-  if (needsSftp && !c.sftp.hostKeyFingerprint) {
-    problems.push(`  sftp.hostKeyFingerprint: ${MISSING_PIN}`);
-  }
-  const processedDir = c.sftp.processedDir ?? posix.join(c.sftp.remoteDir, 'processed');
-  const errorDir = c.sftp.errorDir ?? posix.join(c.sftp.remoteDir, 'error');
-  problems.push(
-    ...folderProblems(
-      c.sftp.remoteDir,
-      c.sftp.afterIngest === 'move' ? processedDir : undefined,
-      errorDir,
-    ),
-  );
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => {
+        const key = issue.path.length ? issue.path.join('.') : '(root)';
+        return `  ${key}: ${issue.message}`;
+      });
+  // Problems across fields are found in every section that is valid on its own, so that
+  // one run of a command lists them with the schema's.
+  const lenient = withEnv as Record<string, unknown> | null;
+  const sftp = result.success
+    ? result.data.sftp
+    : configSchema.shape.sftp.safeParse(lenient?.sftp).data;
+  const exportSettings = result.success
+    ? result.data.export
+    : configSchema.shape.export.safeParse(lenient?.export).data;
+  if (sftp) problems.push(...sftpProblems(sftp, options.needsSftp !== false));
   const hashKey = env.WEBIO_REPORTS_HASH_KEY;
-  if (c.export.addressMode === 'hash' && (hashKey === undefined || hashKey.length < 16)) {
+  if (exportSettings?.addressMode === 'hash' && (hashKey === undefined || hashKey.length < 16)) {
     problems.push(
       `  export.addressMode: "hash" needs a secret key of at least 16 characters in env WEBIO_REPORTS_HASH_KEY (${hashKey === undefined ? 'not set' : 'too short'}); keep it stable, or hashed addresses stop matching earlier files`,
     );
   }
-  if (problems.length) throw new ConfigError(`invalid config ${source}:\n${problems.join('\n')}`);
+  if (problems.length || !result.success)
+    throw new ConfigError(`invalid config ${source}:\n${problems.join('\n')}`);
+  const c = result.data;
+  const { processedDir, errorDir } = serverFolders(c.sftp);
   return {
     ...c,
     export: c.export.addressMode === 'hash' ? { ...c.export, hashKey } : c.export,
     sftp: { ...c.sftp, processedDir, errorDir },
     schedule: { ...c.schedule, timezone: c.schedule.timezone ?? c.export.timezone },
   };
+}
+
+type SftpSettings = z.output<typeof configSchema>['sftp'];
+
+/** processedDir and errorDir, as configured or derived from remoteDir. */
+function serverFolders(sftp: SftpSettings): { processedDir: string; errorDir: string } {
+  return {
+    processedDir: sftp.processedDir ?? posix.join(sftp.remoteDir, 'processed'),
+    errorDir: sftp.errorDir ?? posix.join(sftp.remoteDir, 'error'),
+  };
+}
+
+/** What the sftp settings must satisfy together: a credential, a pin, folders apart. */
+function sftpProblems(sftp: SftpSettings, needsSftp: boolean): string[] {
+  const problems: string[] = [];
+  if (needsSftp && !sftp.password && !sftp.passwordFile && !sftp.privateKeyPath)
+    problems.push(`  sftp: ${MISSING_CREDENTIAL}`);
+  for (const [inline, fromFile] of [
+    ['password', 'passwordFile'],
+    ['passphrase', 'passphraseFile'],
+  ] as const) {
+    if (sftp[inline] !== undefined && sftp[fromFile] !== undefined)
+      problems.push(
+        `  sftp.${fromFile}: give the ${inline} one way only (sftp.${inline} or env SFTP_${inline.toUpperCase()}, or sftp.${fromFile})`,
+      );
+  }
+  if (needsSftp && !sftp.hostKeyFingerprint)
+    problems.push(`  sftp.hostKeyFingerprint: ${MISSING_PIN}`);
+  const { processedDir, errorDir } = serverFolders(sftp);
+  problems.push(
+    ...folderProblems(
+      sftp.remoteDir,
+      sftp.afterIngest === 'move' ? processedDir : undefined,
+      errorDir,
+    ),
+  );
+  return problems;
 }
 
 /** A server path without trailing slashes or dot segments. */

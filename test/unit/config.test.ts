@@ -189,3 +189,24 @@ describe('server folders that collide', () => {
     expect((err as Error).message).toContain(`  ${message}`);
   });
 });
+
+describe('problems across fields', () => {
+  it('are listed with the schema problems, in one message', () => {
+    expect(() =>
+      validateConfig(
+        {
+          sftp: { username: 'u', processedDir: '/x', errorDir: '/x/error' },
+          export: { timezone: 'Mars/Olympus', addressMode: 'hash' },
+        },
+        {},
+        'cfg.json',
+      ),
+    ).toThrowErrorMatchingInlineSnapshot(`
+      [ConfigError: invalid config cfg.json:
+        export.timezone: not an IANA time zone (e.g. "Europe/London", "UTC")
+        sftp: give a passwordFile (or env SFTP_PASSWORD) or a privateKeyPath (or env SFTP_PRIVATE_KEY_PATH)
+        sftp.hostKeyFingerprint: required; run \`webio-reports doctor\` to see the fingerprint the server offers, check it with its administrator, and pin it
+        sftp.errorDir: must not be inside sftp.processedDir (/x): retention of processed files would reach quarantined ones]
+    `);
+  });
+});
