@@ -1,9 +1,10 @@
-import cron from 'node-cron';
 import { loadConfig } from '../config/load.js';
+import { parseCron } from '../core/cron.js';
 import { AppError, describeError, isTransientStoreError } from '../errors.js';
 import { createLogger } from '../io/logger.js';
 import { exportOnce, ingestOnce, openStore, purgeOnce } from '../jobs.js';
 import { JobRunner } from '../service/job-runner.js';
+import { Scheduler } from '../service/scheduler.js';
 import { assessHealth, type ServiceState } from '../service/health.js';
 import { ServiceMetrics, startMetricsServer } from '../io/metrics-server.js';
 import type { CommonOptions, Output } from './context.js';
@@ -113,13 +114,15 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
   };
 
   const tz = config.schedule.timezone;
-  const tasks = [
-    cron.schedule(config.schedule.poll, () => void poll(), { timezone: tz, name: 'poll' }),
-    cron.schedule(config.schedule.export, () => void exportJob(), { timezone: tz, name: 'export' }),
-  ];
+  const pollSchedule = parseCron(config.schedule.poll, tz);
+  const exportSchedule = parseCron(config.schedule.export, tz);
+  const scheduler = new Scheduler({ clock: Date.now, log });
+  scheduler.add('poll', pollSchedule, () => void poll());
+  scheduler.add('export', exportSchedule, () => void exportJob());
   // Health needs the poll interval: the gap between the schedule's next two runs.
-  const [next1, next2] = tasks[0]?.getNextRuns(2) ?? [];
-  const pollIntervalMs = next1 && next2 ? next2.getTime() - next1.getTime() : 60_000;
+  const next1 = pollSchedule.next(Date.now());
+  const next2 = next1 === undefined ? undefined : pollSchedule.next(next1);
+  const pollIntervalMs = next1 && next2 ? next2 - next1 : 60_000;
   const health = () =>
     assessHealth(state, Date.now(), pollIntervalMs, Math.max(15 * 60_000, 3 * pollIntervalMs));
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
@@ -132,7 +135,6 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
         config.metrics.port,
       );
     } catch (err) {
-      for (const t of tasks) await t.destroy();
       handle.close();
       throw new AppError(
         'METRICS',
@@ -156,10 +158,9 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
       process.exit(1);
     }, config.service.shutdownTimeoutSeconds * 1000);
     force.unref();
-    for (const t of tasks) await t.stop();
+    scheduler.stop();
     abort.abort();
     await runner.stop();
-    for (const t of tasks) await t.destroy();
     await metricsServer?.close();
     handle.close();
     if (fatal !== undefined) {
@@ -196,6 +197,7 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
     },
     'service started',
   );
+  scheduler.start();
   process.send?.('ready');
   // The first poll does not wait for the first tick of the schedule.
   void poll();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import cron from 'node-cron';
+import { cronProblem } from '../core/cron.js';
 import { isValidTimeZone } from '../core/days.js';
 import {
   DEFAULT_OPT_OUT_WORDS,
@@ -10,8 +10,10 @@ import {
 const timeZone = z
   .string()
   .refine(isValidTimeZone, { message: 'not an IANA time zone (e.g. "Europe/London", "UTC")' });
-const cronExpr = z.string().refine((s) => cron.validate(s), {
-  message: 'not a cron expression (5 fields, or 6 with leading seconds)',
+/** Validated by the same parser, with the same options, as the service schedules with. */
+const cronExpr = z.string().superRefine((s, ctx) => {
+  const problem = cronProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 const remotePath = z
   .string()

@@ -66,7 +66,7 @@ describe('config', () => {
         sftp.afterIngest: Invalid option: expected one of "move"|"delete"|"keep"
         sftp: Unrecognized key: "extra"
         export.timezone: not an IANA time zone (e.g. "Europe/London", "UTC")
-        schedule.poll: not a cron expression (5 fields, or 6 with leading seconds)]
+        schedule.poll: not a cron expression: 2 field(s); give 5 (minute hour day-of-month month day-of-week), or 6 with a leading seconds field]
     `);
   });
 
@@ -121,5 +121,35 @@ describe('config', () => {
         export.statusClasses.unconfirmed: code "14" is listed in both export.statusClasses.delivered and export.statusClasses.unconfirmed; a code belongs to one class (a class not set keeps its default list)
         export.optOutWords.1: must not be blank]
     `);
+  });
+
+  it('validates schedules with the parser and options the service schedules with', () => {
+    const sftp = { username: 'u', password: 'p', hostKeyFingerprint: fp };
+    const problems = (schedule: Record<string, string>) => {
+      try {
+        validateConfig({ sftp, schedule }, {}, 'cfg.json');
+        return [];
+      } catch (err) {
+        return (err as Error).message.split('\n').slice(1);
+      }
+    };
+    // Five fields, six with seconds, steps, lists, ranges, names and nicknames pass.
+    for (const ok of ['*/5 * * * *', '*/20 * * * * *', '30 1,2 * * 1-5', '0 9 * JAN MON', '@daily'])
+      expect(problems({ poll: ok }), ok).toEqual([]);
+    // Each refusal names its key; what croner says about the field is its own wording.
+    expect(problems({ poll: '* * * *' })).toEqual([
+      '  schedule.poll: not a cron expression: 4 field(s); give 5 (minute hour day-of-month month day-of-week), or 6 with a leading seconds field',
+    ]);
+    expect(problems({ export: '0 0 0 1 1 * 2030' })[0]).toMatch(
+      /^ {2}schedule\.export: not a cron/,
+    );
+    for (const bad of ['61 * * * *', '*/0 * * * *', '5/10 * * * *', '@reboot'])
+      expect(problems({ export: bad })[0], bad).toMatch(
+        /^ {2}schedule\.export: not a cron expression/,
+      );
+    // 30 February never comes: a schedule that would never run is refused, not left silent.
+    expect(problems({ export: '0 0 30 2 *' })).toEqual([
+      '  schedule.export: this cron expression matches no date, so it would never run',
+    ]);
   });
 });
