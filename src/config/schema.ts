@@ -1,15 +1,17 @@
 import { z } from 'zod';
 import { cronProblem } from '../core/cron.js';
-import { isValidTimeZone } from '../core/days.js';
+import { timeZoneProblem } from '../core/zone-names.js';
 import {
   DEFAULT_OPT_OUT_WORDS,
   DEFAULT_STATUS_CLASSES,
   overlappingCodes,
 } from '../core/outcomes.js';
 
-const timeZone = z
-  .string()
-  .refine(isValidTimeZone, { message: 'not an IANA time zone (e.g. "Europe/London", "UTC")' });
+/** IANA names only: abbreviations such as BST or IST are refused (see core/zone-names.ts). */
+const timeZone = z.string().superRefine((s, ctx) => {
+  const problem = timeZoneProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 /** Validated by the same parser, with the same options, as the service schedules with. */
 const cronExpr = z.string().superRefine((s, ctx) => {
   const problem = cronProblem(s);

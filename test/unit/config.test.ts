@@ -152,4 +152,49 @@ describe('config', () => {
       '  schedule.export: this cron expression matches no date, so it would never run',
     ]);
   });
+
+  it('refuses time zone abbreviations and aliases by key path, and keeps IANA names', () => {
+    const sftp = { username: 'u', password: 'p', hostKeyFingerprint: fp };
+    const zones = (source: string, exp: string, schedule: string) =>
+      validateConfig(
+        {
+          sftp,
+          source: { timezone: source },
+          export: { timezone: exp },
+          schedule: { timezone: schedule },
+        },
+        {},
+        'cfg.json',
+      );
+    // Intl takes all three, as Asia/Dhaka (+06:00), Asia/Calcutta and America/Panama: a London
+    // evening send would land in the next day's file.
+    let message = '';
+    try {
+      zones('BST', 'IST', 'EST');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    const lines = message.split('\n').slice(1);
+    expect(lines.map((l) => l.slice(0, l.indexOf(':')).trim())).toEqual([
+      'source.timezone',
+      'export.timezone',
+      'schedule.timezone',
+    ]);
+    for (const [line, name] of lines.map((l, i) => [l, ['BST', 'IST', 'EST'][i]] as const)) {
+      expect(line).toContain(`"${name}" is an abbreviation or an old alias`);
+      expect(line).toContain('write the zone as Region/City, e.g. "Europe/London", or "UTC"');
+    }
+    for (const bad of ['CET', 'GMT', 'EST5EDT', 'US/Eastern', 'GB', 'Zulu', 'europe/london'])
+      expect(() => zones('UTC', bad, 'UTC'), bad).toThrow('export.timezone: "');
+    expect(() => zones('UTC', 'Mars/Olympus', 'UTC')).toThrow(
+      'export.timezone: not an IANA time zone',
+    );
+    const c = zones('Etc/GMT-2', 'America/Argentina/Buenos_Aires', 'Asia/Kolkata');
+    expect([c.source.timezone, c.export.timezone, c.schedule.timezone]).toEqual([
+      'Etc/GMT-2',
+      'America/Argentina/Buenos_Aires',
+      'Asia/Kolkata',
+    ]);
+    expect(zones('UTC', 'Europe/London', 'Etc/UTC').export.timezone).toBe('Europe/London');
+  });
 });
