@@ -18,7 +18,7 @@ export async function eraseCommand(
       exitCode: 2,
     });
   const { config, log } = commandContext(opts, false);
-  const handle = openStore(config);
+  const handle = await openStore(config);
   try {
     const dryRun = opts.dryRun === true;
     const erased = handle.store.eraseAddress(key, dryRun, Date.now());

@@ -41,7 +41,7 @@ export function chooseDays(opts: {
 export async function exportCommand(opts: ExportOptions, output: Output): Promise<number> {
   const days = chooseDays(opts);
   const { config, log } = commandContext(opts, false);
-  const handle = openStore(config);
+  const handle = await openStore(config);
   try {
     const summary = await exportOnce(config, handle.store, log, days);
     output.out(opts.json ? JSON.stringify(summary, null, 2) : formatExportSummary(summary));

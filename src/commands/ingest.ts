@@ -6,7 +6,7 @@ import { formatIngestSummary } from './format.js';
 /** `ingest`: one poll cycle now. */
 export async function ingestCommand(opts: CommonOptions, output: Output): Promise<number> {
   const { config, log } = commandContext(opts);
-  const handle = openStore(config);
+  const handle = await openStore(config);
   try {
     const summary = await ingestOnce(config, handle.store, log);
     output.out(opts.json ? JSON.stringify(summary, null, 2) : formatIngestSummary(summary));

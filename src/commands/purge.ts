@@ -9,7 +9,7 @@ export async function purgeCommand(
   output: Output,
 ): Promise<number> {
   const { config, log } = commandContext(opts);
-  const handle = openStore(config);
+  const handle = await openStore(config);
   try {
     const summary = await purgeOnce(config, handle.store, log, opts.dryRun === true);
     output.out(opts.json ? JSON.stringify(summary, null, 2) : formatPurgeSummary(summary));

@@ -1,13 +1,17 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../config/load.js';
 import { parseCron } from '../core/cron.js';
 import { AppError, describeError, isTransientStoreError } from '../errors.js';
 import { createLogger } from '../io/logger.js';
-import { exportOnce, ingestOnce, openStore, purgeOnce } from '../jobs.js';
+import { exportOnce, ingestOnce, openServiceStore, purgeOnce } from '../jobs.js';
 import { JobRunner } from '../service/job-runner.js';
 import { Scheduler } from '../service/scheduler.js';
 import { assessHealth, type ServiceState } from '../service/health.js';
 import { ServiceMetrics, startMetricsServer } from '../io/metrics-server.js';
 import type { CommonOptions, Output } from './context.js';
+
+/** The pause between two polls of a backlog drain, out of the write lock. */
+const BACKLOG_PAUSE_MS = 150;
 
 /** Operational failures are retried with backoff; anything else is a bug and ends the process. */
 export function isOperationalError(err: unknown): boolean {
@@ -34,7 +38,7 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
   }
   // The service's log is for pm2 and log shippers: JSON unless text is asked for.
   const log = createLogger(config.log.level, 'stdout', opts.logFormat ?? 'json');
-  const handle = openStore(config);
+  const handle = await openServiceStore(config);
   const store = handle.store;
   const abort = new AbortController();
   let fatal: unknown;
@@ -62,7 +66,7 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
       const t0 = Date.now();
       moreWaiting = false;
       try {
-        const s = await ingestOnce(config, store, log, abort.signal);
+        const s = await handle.withWriteLock(() => ingestOnce(config, store, log, abort.signal));
         moreWaiting = s.deferred > 0;
         if (s.stoppedEarly && s.stoppedEarly !== 'shutdown requested') {
           throw new AppError('INGEST_INCOMPLETE', `ingest stopped early: ${s.stoppedEarly}`);
@@ -84,17 +88,22 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
   const poll = async () => {
     while ((await pollOnce()) === 'ran' && moreWaiting && !abort.signal.aborted) {
       log.info({ job: 'poll' }, 'more files are ready: polling again now');
+      // Out of the write lock for a moment: a command waiting for it (an analyst's export)
+      // gets its turn during a long drain instead of timing out.
+      await sleep(BACKLOG_PAUSE_MS);
     }
   };
   const exportJob = async () => {
     state.exportDueSince ??= Date.now();
     await runner.tick('export', async () => {
       const t0 = Date.now();
-      const s = await exportOnce(config, store, log).catch((err: unknown) => {
-        metrics.recordExport((Date.now() - t0) / 1000, false, Date.now());
-        state.lastExportError = describeError(err);
-        throw err;
-      });
+      const s = await handle
+        .withWriteLock(() => exportOnce(config, store, log))
+        .catch((err: unknown) => {
+          metrics.recordExport((Date.now() - t0) / 1000, false, Date.now());
+          state.lastExportError = describeError(err);
+          throw err;
+        });
       const ok = s.failures.length === 0;
       metrics.recordExport(s.seconds, ok, Date.now());
       if (!ok) {
@@ -107,7 +116,7 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
     });
     // Retention after each daily export; its failures are logged and retried next time.
     await runner.tick('purge', async () => {
-      const s = await purgeOnce(config, store, log);
+      const s = await handle.withWriteLock(() => purgeOnce(config, store, log));
       if (s.failures.length)
         throw new AppError('PURGE_INCOMPLETE', `retention: ${s.failures.join('; ')}`);
     });
