@@ -23,16 +23,22 @@ import { REPORTS } from './reports/index.js';
 /** An open store and the lock that guards it, released in reverse order. */
 export type StoreHandle = { store: SqliteStore; close(): void };
 
-/** Opens (and migrates) the SQLite file; the caller holds the write lock. */
-function openSqlite(config: Config): SqliteStore {
+/**
+ * Opens (and migrates) the SQLite file. The caller holds the write lock, so a run the store
+ * shows as still going was left by a process that died: it is ended as interrupted.
+ */
+function openSqlite(config: Config): { store: SqliteStore; interruptedRuns: number } {
+  let store: SqliteStore | undefined;
   try {
-    return new SqliteStore({
+    store = new SqliteStore({
       path: config.database.path,
       busyTimeoutMs: config.database.busyTimeoutMs,
       exportTimeZone: config.export.timezone,
       sourceTimeZone: config.source.timezone,
     });
+    return { store, interruptedRuns: store.closeInterruptedRuns(Date.now()) };
   } catch (err) {
+    store?.close();
     throw isTransientStoreError(err) ? new StoreError(config.database.path, err) : err;
   }
 }
@@ -54,7 +60,7 @@ export async function openStore(config: Config): Promise<StoreHandle> {
   const lock = await writeLock(config);
   let store: SqliteStore;
   try {
-    store = openSqlite(config);
+    store = openSqlite(config).store;
   } catch (err) {
     lock.release();
     throw err;
@@ -72,6 +78,8 @@ export async function openStore(config: Config): Promise<StoreHandle> {
 export type ServiceStoreHandle = StoreHandle & {
   /** Runs one job holding the write lock; waits for a command's job first. */
   withWriteLock<T>(job: () => Promise<T>): Promise<T>;
+  /** What the start found left by a process that died: runs it ended, temp files it removed. */
+  recovered: { interruptedRuns: number; leftovers: number; leftoversError?: string };
 };
 
 /**
@@ -82,10 +90,21 @@ export type ServiceStoreHandle = StoreHandle & {
 export async function openServiceStore(config: Config): Promise<ServiceStoreHandle> {
   const service = storeStep(config, () => StoreLock.tryAcquire(config.database.path, 'service'));
   let store: SqliteStore;
+  let recovered: ServiceStoreHandle['recovered'];
   try {
     const lock = await writeLock(config);
     try {
-      store = openSqlite(config);
+      const opened = openSqlite(config);
+      store = opened.store;
+      recovered = { interruptedRuns: opened.interruptedRuns, leftovers: 0 };
+      // A killed export's temp files hold whole days of customer data: none survives a
+      // restart, even when the next export is a day away. A failure here (export.dir
+      // unreadable) is the export's to report, not a reason not to start.
+      try {
+        recovered.leftovers = (await removeExportLeftovers(config.export.dir)).length;
+      } catch (err) {
+        recovered.leftoversError = describeError(err);
+      }
     } finally {
       lock.release();
     }
@@ -95,6 +114,7 @@ export async function openServiceStore(config: Config): Promise<ServiceStoreHand
   }
   return {
     store,
+    recovered,
     async withWriteLock(job) {
       const lock = await writeLock(config);
       try {

@@ -43,7 +43,11 @@ export async function exportCommand(opts: ExportOptions, output: Output): Promis
   const { config, log } = commandContext(opts, false);
   const handle = await openStore(config);
   try {
+    const started = Date.now();
     const summary = await exportOnce(config, handle.store, log, days);
+    // The default days are what the scheduled export writes: done by hand, it is done.
+    if (days === undefined && summary.failures.length === 0)
+      handle.store.completeExportDue(started, Date.now());
     output.out(opts.json ? JSON.stringify(summary, null, 2) : formatExportSummary(summary));
     if (summary.failures.length) {
       throw new AppError(

@@ -6,7 +6,9 @@ import { createLogger } from '../io/logger.js';
 import { exportOnce, ingestOnce, openServiceStore, purgeOnce } from '../jobs.js';
 import { JobRunner } from '../service/job-runner.js';
 import { Scheduler } from '../service/scheduler.js';
-import { assessHealth, type ServiceState } from '../service/health.js';
+import { dueExport } from '../service/catch-up.js';
+import { failureKind } from '../service/failure-kind.js';
+import { assessHealth, healthWindows, type ServiceState } from '../service/health.js';
 import { ServiceMetrics, startMetricsServer } from '../io/metrics-server.js';
 import type { CommonOptions, Output } from './context.js';
 
@@ -58,7 +60,9 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
   });
 
   const state: ServiceState = { startedAt: Date.now() };
-  const metrics = new ServiceMetrics();
+  let shuttingDown = false;
+  // /metrics reads the export's state as health judges it (defined below, read at scrape time).
+  const metrics = new ServiceMetrics(() => health().exportOverdue);
   // Set when a poll stopped at maxFilesPerPoll with ready files left: poll again at once.
   let moreWaiting = false;
   const pollOnce = () =>
@@ -73,10 +77,10 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
         }
         metrics.recordIngest(s, Date.now());
         state.lastPollOkAt = Date.now();
-        state.lastPollError = undefined;
+        state.lastPollFailure = undefined;
       } catch (err) {
-        metrics.recordFailure('poll', (Date.now() - t0) / 1000);
-        state.lastPollError = describeError(err);
+        state.lastPollFailure = failureKind(err);
+        metrics.recordFailure('poll', (Date.now() - t0) / 1000, state.lastPollFailure);
         throw err;
       }
     });
@@ -93,27 +97,54 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
       await sleep(BACKLOG_PAUSE_MS);
     }
   };
-  const exportJob = async () => {
-    state.exportDueSince ??= Date.now();
-    await runner.tick('export', async () => {
+  const tz = config.schedule.timezone;
+  const pollSchedule = parseCron(config.schedule.poll, tz);
+  const exportSchedule = parseCron(config.schedule.export, tz);
+
+  let exportRetry: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * The scheduled export that came due at `dueMs` (a tick, or at start one the service missed):
+   * every changed day plus yesterday. Recorded in the store as due before it starts and as
+   * completed once every file is written, so a kill in between is caught up at the next
+   * start; a failure is tried again after the backoff, not a day later.
+   */
+  const exportJob = async (dueMs: number): Promise<void> => {
+    clearTimeout(exportRetry);
+    // The oldest export still due is what health reports as overdue.
+    state.exportDueSince ??= dueMs;
+    const outcome = await runner.tick('export', async () => {
       const t0 = Date.now();
       const s = await handle
-        .withWriteLock(() => exportOnce(config, store, log))
+        .withWriteLock(async () => {
+          store.recordExportDue(dueMs);
+          const summary = await exportOnce(config, store, log);
+          if (summary.failures.length === 0) store.completeExportDue(t0, Date.now());
+          return summary;
+        })
         .catch((err: unknown) => {
-          metrics.recordExport((Date.now() - t0) / 1000, false, Date.now());
-          state.lastExportError = describeError(err);
+          state.lastExportFailure = failureKind(err);
+          metrics.recordFailure('export', (Date.now() - t0) / 1000, state.lastExportFailure);
           throw err;
         });
-      const ok = s.failures.length === 0;
-      metrics.recordExport(s.seconds, ok, Date.now());
-      if (!ok) {
-        state.lastExportError = `${s.failures.length} export file(s) not written`;
-        throw new AppError('EXPORT_FAILED', state.lastExportError);
+      if (s.failures.length) {
+        state.lastExportFailure = 'export-write';
+        metrics.recordFailure('export', s.seconds, state.lastExportFailure);
+        throw new AppError('EXPORT_FAILED', `${s.failures.length} export file(s) not written`);
       }
+      metrics.recordExport(s.seconds, Date.now());
       state.lastExportOkAt = Date.now();
       state.exportDueSince = undefined;
-      state.lastExportError = undefined;
+      state.lastExportFailure = undefined;
     });
+    if (outcome === 'failed' && !shuttingDown) {
+      const retryInMs = Math.max(0, runner.retryAt('export') - Date.now());
+      log.warn(
+        { job: 'export', due: new Date(dueMs).toISOString(), retryInMs },
+        'the export stays due: it is tried again after the backoff',
+      );
+      exportRetry = setTimeout(() => void exportJob(dueMs), retryInMs);
+    }
+    if (outcome !== 'ran' && outcome !== 'failed') return;
     // Retention after each daily export; its failures are logged and retried next time.
     await runner.tick('purge', async () => {
       const s = await handle.withWriteLock(() => purgeOnce(config, store, log));
@@ -122,18 +153,15 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
     });
   };
 
-  const tz = config.schedule.timezone;
-  const pollSchedule = parseCron(config.schedule.poll, tz);
-  const exportSchedule = parseCron(config.schedule.export, tz);
   const scheduler = new Scheduler({ clock: Date.now, log });
   scheduler.add('poll', pollSchedule, () => void poll());
-  scheduler.add('export', exportSchedule, () => void exportJob());
-  // Health needs the poll interval: the gap between the schedule's next two runs.
-  const next1 = pollSchedule.next(Date.now());
-  const next2 = next1 === undefined ? undefined : pollSchedule.next(next1);
-  const pollIntervalMs = next1 && next2 ? next2 - next1 : 60_000;
-  const health = () =>
-    assessHealth(state, Date.now(), pollIntervalMs, Math.max(15 * 60_000, 3 * pollIntervalMs));
+  scheduler.add('export', exportSchedule, (dueMs) => void exportJob(dueMs));
+  // What is due at start: an export the store recorded as not completed (a kill, a failure
+  // before the restart), or a run of the schedule that passed while the service was down.
+  const dueAtStart = dueExport(store.exportDue(), exportSchedule.previous(Date.now()));
+  if (dueAtStart && !dueAtStart.completed) state.exportDueSince = dueAtStart.dueAt;
+  const { pollIntervalMs, exportGraceMs } = healthWindows(pollSchedule, Date.now());
+  const health = () => assessHealth(state, Date.now(), pollIntervalMs, exportGraceMs);
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   if (config.metrics.port !== null) {
     try {
@@ -154,7 +182,6 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
     log.info({ url: `${metricsServer.address}/metrics` }, 'metrics and /healthz served');
   }
 
-  let shuttingDown = false;
   async function shutdown(reason: string): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
@@ -168,6 +195,7 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
     }, config.service.shutdownTimeoutSeconds * 1000);
     force.unref();
     scheduler.stop();
+    clearTimeout(exportRetry);
     abort.abort();
     await runner.stop();
     await metricsServer?.close();
@@ -206,10 +234,33 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
     },
     'service started',
   );
+  const { recovered } = handle;
+  if (recovered.interruptedRuns)
+    log.warn(
+      { runs: recovered.interruptedRuns },
+      'runs left unfinished by a process that died were recorded as interrupted',
+    );
+  if (recovered.leftovers)
+    log.info({ files: recovered.leftovers }, 'removed temp files left by an interrupted export');
+  if (recovered.leftoversError)
+    log.warn(
+      { err: recovered.leftoversError },
+      'could not look for temp files of an interrupted export',
+    );
   scheduler.start();
   process.send?.('ready');
-  // The first poll does not wait for the first tick of the schedule.
-  void poll();
+  // The first poll does not wait for the first tick of the schedule; an export that is due
+  // runs after it (after the backlog it drains), so it includes what arrived while down.
+  void poll().then(() => {
+    // (A tick of the schedule may have exported meanwhile.)
+    if (!dueAtStart || dueAtStart.completed || shuttingDown || state.exportDueSince === undefined)
+      return;
+    log.info(
+      { job: 'export', due: new Date(dueAtStart.dueAt).toISOString() },
+      'the scheduled export has not completed since it came due: exporting now',
+    );
+    return exportJob(dueAtStart.dueAt);
+  });
   const code = await done;
   await new Promise<void>((r) => log.flush(() => r()));
   return code;

@@ -50,7 +50,23 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  private readonly failures = new Counter({
+    name: 'webio_reports_job_failures_total',
+    help: 'Failed runs of each job, by kind of failure (sftp-connect, store-sqlite-full, export-write, ...); the log has each message',
+    labelNames: ['job', 'kind'],
+    registers: [this.registry],
+  });
+
+  /** `exportOverdue` says, at each scrape, whether the due export is overdue (as /healthz). */
+  constructor(exportOverdue: () => boolean = () => false) {
+    new Gauge({
+      name: 'webio_reports_export_overdue',
+      help: '1 while the scheduled export that came due has not completed within its grace (15 min, or three poll intervals), across restarts; else 0',
+      registers: [this.registry],
+      collect() {
+        this.set(exportOverdue() ? 1 : 0);
+      },
+    });
     collectDefaultMetrics({ register: this.registry });
     for (const t of ['messageSend', 'inboundMessage', 'messageStatusUpdate', 'other'])
       this.events.inc({ type: t }, 0);
@@ -70,13 +86,16 @@ export class ServiceMetrics {
     this.duration.observe({ job: 'poll' }, s.seconds);
   }
 
-  recordExport(seconds: number, ok: boolean, nowMs: number): void {
+  /** A successful export. */
+  recordExport(seconds: number, nowMs: number): void {
     this.duration.observe({ job: 'export' }, seconds);
-    if (ok) this.lastSuccess.set({ job: 'export' }, nowMs / 1000);
+    this.lastSuccess.set({ job: 'export' }, nowMs / 1000);
   }
 
-  recordFailure(job: JobName, seconds: number): void {
+  /** A failed run of `job`, by its kind (never its message: see service/failure-kind.ts). */
+  recordFailure(job: JobName, seconds: number, kind: string): void {
     this.duration.observe({ job }, seconds);
+    this.failures.inc({ job, kind });
   }
 }
 

@@ -101,9 +101,15 @@ describe('metrics and health', () => {
       expect(m.has('process_cpu_seconds_total')).toBe(true);
       expect(m.get('webio_reports_job_duration_seconds_count{job="poll"}')).toBeGreaterThan(0);
 
-      const ok = await fetch(`${base}/healthz`);
-      expect(ok.status).toBe(200);
-      expect(await ok.json()).toMatchObject({ status: 'ok', reasons: [] });
+      // A fresh store owes the schedule's last export (1 January): the service exports it
+      // after its first poll, and is healthy once that is done.
+      const ok = await until('health to be 200', async () => {
+        const r = await fetch(`${base}/healthz`);
+        return r.status === 200 && r;
+      });
+      expect(await ok.json()).toMatchObject({ status: 'ok', reasons: [], exportOverdue: false });
+      const after = parseMetrics(await (await fetch(`${base}/metrics`)).text());
+      expect(after.get('webio_reports_export_overdue')).toBe(0);
 
       sshd.stop();
       const down = await until('health to turn 503', async () => {
@@ -111,6 +117,20 @@ describe('metrics and health', () => {
         return r.status === 503 && ((await r.json()) as { reasons: string[] });
       });
       expect(down.reasons[0]).toContain('more than three poll intervals');
+      // The kind of failure and the metric to look at; never the server's user@host or a path.
+      expect(down.reasons[0]).toMatch(
+        /; last failure: sftp-[a-z]+; see webio_reports_last_success/,
+      );
+      expect(down.reasons[0]).not.toContain(`${sshd.user}@`);
+      expect(down.reasons[0]).not.toContain(t.remoteDir);
+      expect(down.reasons[0]).not.toContain('127.0.0.1');
+      const failed = parseMetrics(await (await fetch(`${base}/metrics`)).text());
+      expect(
+        [...failed].some(
+          ([k, v]) =>
+            k.startsWith('webio_reports_job_failures_total{job="poll",kind="sftp-') && v > 0,
+        ),
+      ).toBe(true);
 
       await sshd.restart();
       await until('health to be 200 again', async () => (await fetch(`${base}/healthz`)).ok);

@@ -207,6 +207,20 @@ export const migrations: readonly Migration[] = [
       WHERE day NOT GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' OR day < '2000-01-01';
     `,
   },
+  {
+    version: 6,
+    name: 'the scheduled export that is due',
+    sql: `
+      -- The last scheduled export that came due (its instant in epoch ms) and when an export
+      -- started at or after it finished with every file written (NULL while it has not): a
+      -- service that was down or killed over the export time exports at its next start.
+      CREATE TABLE IF NOT EXISTS export_due (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        due_at INTEGER NOT NULL,
+        completed_at INTEGER
+      );
+    `,
+  },
 ];
 
 function otherEventDateMs(payload: string, tz: string): number | undefined {
