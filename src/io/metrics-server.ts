@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Health } from '../service/health.js';
+import { capConnections } from './connection-cap.js';
 import type { IngestSummary } from '../pipeline/ingest-run.js';
 
 export type JobName = 'poll' | 'export';
@@ -99,6 +100,24 @@ export class ServiceMetrics {
   }
 }
 
+/**
+ * Bounds on the metrics port, so that connections to it can never starve the process of the
+ * file descriptors its polls need: at most 64 connections (the longest idle is closed for a
+ * newcomer), none idle (silent, in its headers, or between requests) for more than 5 s (see
+ * connection-cap.ts); a request's headers within 5 s and the whole request within 10 s once it
+ * has begun, 5 s of keep-alive and 100 requests per connection (Node's own limits). Scrapes
+ * and health checks take milliseconds; only a stuck or hostile client meets these.
+ */
+export const METRICS_LIMITS = {
+  maxConnections: 64,
+  idleTimeoutMs: 5_000,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxRequestsPerSocket: 100,
+  maxHeaderSize: 8 * 1024,
+} as const;
+
 /** Serves GET /metrics and GET /healthz; everything else is 404. */
 export async function startMetricsServer(
   metrics: ServiceMetrics,
@@ -106,28 +125,41 @@ export async function startMetricsServer(
   host: string,
   port: number,
 ): Promise<{ address: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const url = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    if (url === '/metrics') {
-      metrics.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-        (err: unknown) => res.writeHead(500).end(String(err)),
-      );
-    } else if (url === '/healthz') {
-      const h = health();
-      res
-        .writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' })
-        .end(`${JSON.stringify({ status: h.ok ? 'ok' : 'unhealthy', ...h })}\n`);
-    } else {
-      res
-        .writeHead(404, { 'content-type': 'text/plain' })
-        .end('not found: try /metrics or /healthz\n');
-    }
-  });
+  const limits = METRICS_LIMITS;
+  const server = http.createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // How often Node looks for connections past those timeouts (30 s by default).
+      connectionsCheckingInterval: 1_000,
+      maxHeaderSize: limits.maxHeaderSize,
+    },
+    (req, res) => {
+      const url = (req.url ?? '/').split('?')[0];
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return;
+      }
+      if (url === '/metrics') {
+        metrics.registry.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+          (err: unknown) => res.writeHead(500).end(String(err)),
+        );
+      } else if (url === '/healthz') {
+        const h = health();
+        res
+          .writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' })
+          .end(`${JSON.stringify({ status: h.ok ? 'ok' : 'unhealthy', ...h })}\n`);
+      } else {
+        res
+          .writeHead(404, { 'content-type': 'text/plain' })
+          .end('not found: try /metrics or /healthz\n');
+      }
+    },
+  );
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
+  capConnections(server, limits.maxConnections, limits.idleTimeoutMs);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

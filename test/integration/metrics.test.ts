@@ -141,4 +141,68 @@ describe('metrics and health', () => {
     }
     expect(fs.existsSync(t.config.database.path)).toBe(true);
   });
+
+  it('keeps polling and answering /healthz with 1,100 half-open connections held under a 256-descriptor limit', async () => {
+    const port = await freePort();
+    const t = setupConfig(
+      sshd,
+      { minFileAgeSeconds: 0 },
+      { schedule: { poll: '*/1 * * * * *', export: '0 0 1 1 *' }, metrics: { port } },
+    );
+    const base = `http://127.0.0.1:${port}`;
+    // The service under a file limit of 256, as the shell sets it and then becomes node.
+    const service = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        'ulimit -n 256 && exec "$0" "$@"',
+        process.execPath,
+        CLI,
+        'run',
+        '--config',
+        t.configFile,
+      ],
+      { cwd: PROJECT_ROOT, stdio: 'ignore' },
+    );
+    const sockets: net.Socket[] = [];
+    try {
+      await until('the service to be healthy', async () => (await fetch(`${base}/healthz`)).ok);
+      expect(fs.readFileSync(`/proc/${service.pid}/limits`, 'utf8')).toMatch(
+        /^Max open files\s+256\s+256\s+files/m,
+      );
+      // 1,100 connections that never finish a request: half silent, half stuck in the headers.
+      await Promise.all(
+        Array.from(
+          { length: 1100 },
+          (_, i) =>
+            new Promise<void>((resolve) => {
+              const s = net.connect(port, '127.0.0.1', () => {
+                if (i % 2) s.write('GET /metrics HTTP/1.1\r\nHost: x\r\n');
+                resolve();
+              });
+              s.on('error', () => resolve());
+              sockets.push(s);
+            }),
+        ),
+      );
+      // Every one of them held open from this side; the service closed all but a few.
+      const fds = fs.readdirSync(`/proc/${service.pid}/fd`).length;
+      expect(fds).toBeLessThan(256);
+      // Polls go on: new files are ingested while the connections are held.
+      dropFile(t.remoteDir, 'send.json', json(messageSend));
+      dropFile(t.remoteDir, 'inbound.json', json(inboundMessage));
+      await until('files to be processed', async () => listDir(t.processedDir).length === 2);
+      // And /healthz answers: a newcomer closes the longest-idle connection, not itself.
+      const h = await until('/healthz to answer', async () => {
+        const r = await fetch(`${base}/healthz`);
+        return r.status === 200 && ((await r.json()) as { status: string });
+      });
+      expect(h.status).toBe('ok');
+      expect(fs.readdirSync(`/proc/${service.pid}/fd`).length).toBeLessThan(256);
+    } finally {
+      for (const s of sockets) s.destroy();
+      service.kill('SIGTERM');
+      await new Promise((r) => service.once('exit', r));
+    }
+  });
 });
