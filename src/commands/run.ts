@@ -136,12 +136,15 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
       state.exportDueSince = undefined;
       state.lastExportFailure = undefined;
     });
-    if (outcome === 'failed' && !shuttingDown) {
+    // Still due after a failure, or after a tick that fell inside the backoff (which cleared
+    // the retry above): try again when the backoff ends.
+    if ((outcome === 'failed' || outcome === 'skipped-backoff') && !shuttingDown) {
       const retryInMs = Math.max(0, runner.retryAt('export') - Date.now());
-      log.warn(
-        { job: 'export', due: new Date(dueMs).toISOString(), retryInMs },
-        'the export stays due: it is tried again after the backoff',
-      );
+      if (outcome === 'failed')
+        log.warn(
+          { job: 'export', due: new Date(dueMs).toISOString(), retryInMs },
+          'the export stays due: it is tried again after the backoff',
+        );
       exportRetry = setTimeout(() => void exportJob(dueMs), retryInMs);
     }
     if (outcome !== 'ran' && outcome !== 'failed') return;

@@ -250,4 +250,37 @@ describe('the export catch-up', () => {
     third.child.kill('SIGTERM');
     expect(await third.exited, third.log()).toBe(0);
   });
+
+  it('tries a failed export again after the backoff while it runs, not a day later', async () => {
+    const port = await freePort();
+    const local = setupConfig(sshd).local;
+    const blocker = path.join(local, 'exports');
+    fs.writeFileSync(blocker, '');
+    const t = setupConfig(
+      sshd,
+      { minFileAgeSeconds: 0 },
+      {
+        schedule: { poll: '* * * * *', export: '0 3 * * *' },
+        metrics: { port },
+        export: { dir: path.join(blocker, 'day'), timezone: 'Europe/London' },
+      },
+    );
+    const healthz = async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+      return { status: r.status, body: (await r.json()) as { reasons: string[] } };
+    };
+    const service = startService(t);
+    await until('the export to fail', async () => {
+      const h = await healthz();
+      return h.status === 503 && h.body.reasons.some((r) => r.includes('last failure:'));
+    });
+    // The folder becomes writable; the next try (15 s after the first failure) succeeds.
+    fs.rmSync(blocker);
+    fs.mkdirSync(blocker);
+    await until('health to be 200', async () => (await healthz()).status === 200);
+    expect(fs.existsSync(path.join(blocker, 'day', 'manifest.json'))).toBe(true);
+    expect(service.log()).toContain('the export stays due: it is tried again after the backoff');
+    service.child.kill('SIGTERM');
+    expect(await service.exited, service.log()).toBe(0);
+  });
 });
