@@ -4,8 +4,8 @@ import { Cron, type CronOptions } from 'croner';
  * Cron schedules in a time zone: when a job is due, with no timer and no clock (every call
  * takes the instant it reasons from).
  *
- * croner (11+) does the calendar work. Its daylight-saving rules are Vixie cron's, which
- * DESIGN.md asks for: an *interval* job (a `*` or a step in its seconds, minutes or hours
+ * croner (11+) does the calendar work. Its daylight-saving rules are Vixie cron's, which the
+ * service promises: an *interval* job (a `*` or a step in its seconds, minutes or hours
  * field, such as `* * * * *` or `*\/5 * * * *`) runs at every matching real instant, through
  * the repeated autumn hour twice and never in the skipped spring hour, which has no real
  * instant; a *fixed-time* job (`15 0 * * *`, `30 1,2 * * *`) runs once at a wall time that

@@ -7,7 +7,7 @@ import { LockedError } from '../errors.js';
 const SQLITE_HEADER = 'SQLite format 3\u0000';
 
 /**
- * The two locks of a store (DESIGN.md "Locks"). The *service* lock: one `run` per store, held
+ * The two locks of a store. The *service* lock: one `run` per store, held
  * for the life of the service. The *write* lock: held only while a job writes (a poll, an
  * export, a purge, an erase), so a command run by hand waits for the service's current job
  * instead of being refused while the service idles.

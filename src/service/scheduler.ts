@@ -4,6 +4,7 @@ import type { Clock, Log } from '../pipeline/ports.js';
 /** Called with the scheduled instant that came due (epoch ms). */
 export type DueHandler = (dueMs: number) => void;
 
+/** The clock the loop reads, where it logs, and how long it may sleep at most. */
 export type SchedulerOptions = {
   clock: Clock;
   log: Log;
