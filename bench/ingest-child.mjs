@@ -5,7 +5,7 @@ import { createLogger } from '../dist/io/logger.js';
 import { ingestOnce, openStore } from '../dist/jobs.js';
 
 const config = loadConfig(process.argv[2]);
-const handle = openStore(config);
+const handle = await openStore(config);
 const t0 = process.hrtime.bigint();
 const s = await ingestOnce(config, handle.store, createLogger('error', 'stderr'));
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

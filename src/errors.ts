@@ -66,13 +66,19 @@ export function sftpFailureOf(err: unknown): SftpFailure | undefined {
   return err instanceof SftpError ? err.kind : undefined;
 }
 
-/** Another process holds the store. */
+/**
+ * Another process holds one of the store's locks: the service lock (a second `run`), or the
+ * write lock for longer than the caller would wait.
+ */
 export class LockedError extends AppError {
   readonly pid: number;
-  constructor(lockPath: string, pid: number) {
+  constructor(lockPath: string, pid: number, kind: 'service' | 'write' = 'write', waitedMs = 0) {
+    const who = pid > 0 ? `process ${pid}` : 'another process';
     super(
       'LOCKED',
-      `the store is in use by ${pid > 0 ? `process ${pid}` : 'another process'} (lock file ${lockPath}); stop that process (e.g. \`pm2 stop webio-reports\`) or wait for it to finish`,
+      kind === 'service'
+        ? `the store is in use by ${who}, a service (\`run\`) already running on it (lock file ${lockPath}); one service per store: stop that one first (e.g. \`pm2 stop webio-reports\`)`
+        : `the store is in use by ${who}, which is writing to it (a poll, export, purge or erase)${waitedMs > 0 ? ` and did not finish within database.busyTimeoutMs (${waitedMs} ms)` : ''} (lock file ${lockPath}); try again when it is done, or raise database.busyTimeoutMs`,
     );
     this.pid = pid;
   }

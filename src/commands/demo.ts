@@ -77,7 +77,7 @@ export async function demoCommand(
     const saved = { ...raw, sftp: { ...raw.sftp, password: undefined } };
     fs.writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify(saved, null, 2)}\n`);
     const log = createLogger(opts.verbose ? 'info' : 'error', 'stderr', logFormat(opts));
-    const handle = openStore(config);
+    const handle = await openStore(config);
     try {
       if (!opts.json) {
         output.out(

@@ -6,6 +6,7 @@ import { describeError, HostKeyMismatchError } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import { formatMode, makeDirs } from '../io/file-modes.js';
 import { listExportFiles } from '../io/export-files.js';
+import { lockFile } from '../io/lock.js';
 import { SftpSource } from '../io/sftp-source.js';
 import { REPORTS } from '../reports/index.js';
 import { commandContext, type CommonOptions, type Output } from './context.js';
@@ -116,7 +117,13 @@ const looser = (actual: number, allowed: number): boolean => (actual & 0o777 & ~
 export function looseModes(config: Config): string[] {
   const found: string[] = [];
   const db = path.resolve(config.database.path);
-  for (const file of [db, `${db}-wal`, `${db}-shm`, `${db}.lock`]) {
+  for (const file of [
+    db,
+    `${db}-wal`,
+    `${db}-shm`,
+    lockFile(db, 'write'),
+    lockFile(db, 'service'),
+  ]) {
     const st = statOrUndefined(file);
     if (st && looser(st.mode, 0o600))
       found.push(`${file} is ${formatMode(st.mode)}, looser than 0600: chmod 600 ${file}`);

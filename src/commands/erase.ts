@@ -30,7 +30,7 @@ export async function eraseCommand(
   const dryRun = opts.dryRun === true;
   if (dryRun && key === undefined) throw usage('erase --dry-run needs --address ADDR');
   const { config, log } = commandContext(opts, false);
-  const handle = openStore(config);
+  const handle = await openStore(config);
   const stop = new StopSignals().watch();
   try {
     const { store } = handle;

@@ -1,4 +1,4 @@
-import { daysBetween, isValidDay } from '../core/days.js';
+import { addDays, dayInZone, daysBetween, isValidDay } from '../core/days.js';
 import { counted } from '../core/plural.js';
 import { AppError } from '../errors.js';
 import { finishPendingErasure } from '../erase-job.js';
@@ -16,12 +16,20 @@ export type ExportOptions = CommonOptions & { date?: string; from?: string; to?:
 
 const MAX_RANGE_DAYS = 3660;
 
-/** Turns --date / --from / --to into a list of days, or undefined for the default set. */
-export function chooseDays(opts: {
-  date?: string | undefined;
-  from?: string | undefined;
-  to?: string | undefined;
-}): string[] | undefined {
+/**
+ * Turns --date / --from / --to into a list of days, or undefined for the default set. With
+ * `today` (the day in export.timezone), a day after tomorrow is refused: no event can be
+ * dated there yet, and its header-only files would land in the BI folders. (Tomorrow is
+ * allowed: a machine behind the export zone may already have events of its today there.)
+ */
+export function chooseDays(
+  opts: {
+    date?: string | undefined;
+    from?: string | undefined;
+    to?: string | undefined;
+  },
+  today?: { day: string; timeZone: string },
+): string[] | undefined {
   const usage = (msg: string) => new AppError('USAGE', msg, { exitCode: 2 });
   for (const [flag, v] of [
     ['--date', opts.date],
@@ -33,6 +41,19 @@ export function chooseDays(opts: {
   }
   if (opts.date && (opts.from || opts.to))
     throw usage('give either --date or --from/--to, not both');
+  if (today) {
+    const tomorrow = addDays(today.day, 1);
+    for (const [flag, v] of [
+      ['--date', opts.date],
+      ['--from', opts.from],
+      ['--to', opts.to],
+    ] as const) {
+      if (v !== undefined && v > tomorrow)
+        throw usage(
+          `${flag} ${v} is after tomorrow (${tomorrow} in ${today.timeZone}, export.timezone): no event is dated there yet, so its files would only hold headers; give a day up to ${tomorrow}`,
+        );
+    }
+  }
   if (opts.date) return [opts.date];
   if (opts.from || opts.to) {
     if (!opts.from || !opts.to) throw usage('--from and --to go together');
@@ -47,13 +68,22 @@ export function chooseDays(opts: {
 
 /** `export`: writes the CSV files for the chosen days. */
 export async function exportCommand(opts: ExportOptions, output: Output): Promise<number> {
-  const days = chooseDays(opts);
+  // Flags first (a bad date is a usage error whatever the config), then the days that exist.
+  chooseDays(opts);
   const { config, log } = commandContext(opts, false);
-  const handle = openStore(config);
+  const days = chooseDays(opts, {
+    day: dayInZone(Date.now(), config.export.timezone),
+    timeZone: config.export.timezone,
+  });
+  const handle = await openStore(config);
   const stop = new StopSignals().watch();
   try {
     await finishPendingErasure(config, handle.store, log);
+    const started = Date.now();
     const summary = await exportOnce(config, handle.store, log, days, stop.signal);
+    // The default days are what the scheduled export writes: done by hand, it is done.
+    if (days === undefined && summary.failures.length === 0 && !stop.received)
+      handle.store.completeExportDue(started, Date.now());
     const written = summary.files.filter((f) => !f.unchanged).length;
     const failure =
       stop.stopped(

@@ -105,8 +105,17 @@ export function formatSkipped(skipped: Partial<Record<string, number>> | undefin
 /** The human summary `export` prints: one line per day with each report's rows. */
 export function formatExportSummary(s: ExportSummary): string {
   const unchanged = s.files.filter((f) => f.unchanged).length;
+  // How many days, and how many of them hold nothing: a range over quiet days writes files
+  // with only a header into every BI folder.
+  const rowsByDay = new Map<string, number>();
+  for (const f of s.files) rowsByDay.set(f.day, (rowsByDay.get(f.day) ?? 0) + f.rows);
+  const empty = [...rowsByDay.values()].filter((n) => n === 0).length;
+  const sorted = [...s.days].sort();
   const lines = [
-    `export: ${counted(s.days.length, 'day')}, ${counted(s.files.length - unchanged, 'file')} written` +
+    `export: ${counted(s.days.length, 'day')}` +
+      (sorted.length > 1 ? `, first ${sorted[0]}, last ${sorted[sorted.length - 1]}` : '') +
+      (empty ? ` (${empty} of them with no rows: header-only files)` : '') +
+      `, ${counted(s.files.length - unchanged, 'file')} written` +
       (unchanged ? `, ${unchanged} unchanged` : '') +
       ` in ${s.seconds.toFixed(2)} s`,
   ];

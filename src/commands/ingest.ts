@@ -14,7 +14,7 @@ import { formatIngestSummary } from './format.js';
 /** `ingest`: one poll cycle now. */
 export async function ingestCommand(opts: CommonOptions, output: Output): Promise<number> {
   const { config, log } = commandContext(opts);
-  const handle = openStore(config);
+  const handle = await openStore(config);
   const stop = new StopSignals().watch();
   try {
     await finishPendingErasure(config, handle.store, log);

@@ -16,7 +16,7 @@ export async function purgeCommand(
   output: Output,
 ): Promise<number> {
   const { config, log } = commandContext(opts);
-  const handle = openStore(config);
+  const handle = await openStore(config);
   const stop = new StopSignals().watch();
   try {
     if (opts.dryRun !== true) await finishPendingErasure(config, handle.store, log);

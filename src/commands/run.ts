@@ -1,13 +1,20 @@
-import cron from 'node-cron';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../config/load.js';
+import { parseCron } from '../core/cron.js';
 import { AppError, describeError, isTransientStoreError } from '../errors.js';
 import { createLogger, flushLog } from '../io/logger.js';
 import { finishPendingErasure } from '../erase-job.js';
-import { exportOnce, ingestOnce, openStore, purgeOnce } from '../jobs.js';
+import { exportOnce, ingestOnce, openServiceStore, purgeOnce } from '../jobs.js';
 import { JobRunner } from '../service/job-runner.js';
-import { assessHealth, type ServiceState } from '../service/health.js';
+import { Scheduler } from '../service/scheduler.js';
+import { dueExport } from '../service/catch-up.js';
+import { failureKind } from '../service/failure-kind.js';
+import { assessHealth, healthWindows, type ServiceState } from '../service/health.js';
 import { ServiceMetrics, startMetricsServer } from '../io/metrics-server.js';
 import type { CommonOptions, Output } from './context.js';
+
+/** The pause between two polls of a backlog drain, out of the write lock. */
+const BACKLOG_PAUSE_MS = 150;
 
 /** Operational failures are retried with backoff; anything else is a bug and ends the process. */
 export function isOperationalError(err: unknown): boolean {
@@ -34,7 +41,7 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
   }
   // The service's log is for pm2 and log shippers: JSON unless text is asked for.
   const log = createLogger(config.log.level, 'stdout', opts.logFormat ?? 'json');
-  const handle = openStore(config);
+  const handle = await openServiceStore(config);
   const store = handle.store;
   const abort = new AbortController();
   let fatal: unknown;
@@ -54,7 +61,9 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
   });
 
   const state: ServiceState = { startedAt: Date.now() };
-  const metrics = new ServiceMetrics();
+  let shuttingDown = false;
+  // /metrics reads the export's state as health judges it (defined below, read at scrape time).
+  const metrics = new ServiceMetrics(() => health().exportOverdue);
   // Set when a poll stopped at maxFilesPerPoll with ready files left: poll again at once.
   let moreWaiting = false;
   const pollOnce = () =>
@@ -62,17 +71,17 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
       const t0 = Date.now();
       moreWaiting = false;
       try {
-        const s = await ingestOnce(config, store, log, abort.signal);
+        const s = await handle.withWriteLock(() => ingestOnce(config, store, log, abort.signal));
         moreWaiting = s.deferred > 0;
         if (s.stoppedEarly && s.stoppedEarly !== 'shutdown requested') {
           throw new AppError('INGEST_INCOMPLETE', `ingest stopped early: ${s.stoppedEarly}`);
         }
         metrics.recordIngest(s, Date.now());
         state.lastPollOkAt = Date.now();
-        state.lastPollError = undefined;
+        state.lastPollFailure = undefined;
       } catch (err) {
-        metrics.recordFailure('poll', (Date.now() - t0) / 1000);
-        state.lastPollError = describeError(err);
+        state.lastPollFailure = failureKind(err);
+        metrics.recordFailure('poll', (Date.now() - t0) / 1000, state.lastPollFailure);
         throw err;
       }
     });
@@ -84,49 +93,83 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
   const poll = async () => {
     while ((await pollOnce()) === 'ran' && moreWaiting && !abort.signal.aborted) {
       log.info({ job: 'poll' }, 'more files are ready: polling again now');
+      // Out of the write lock for a moment: a command waiting for it (an analyst's export)
+      // gets its turn during a long drain instead of timing out.
+      await sleep(BACKLOG_PAUSE_MS);
     }
   };
-  const exportJob = async () => {
-    state.exportDueSince ??= Date.now();
-    await runner.tick('export', async () => {
+  const tz = config.schedule.timezone;
+  const pollSchedule = parseCron(config.schedule.poll, tz);
+  const exportSchedule = parseCron(config.schedule.export, tz);
+
+  let exportRetry: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * The scheduled export that came due at `dueMs` (a tick, or at start one the service missed):
+   * every changed day plus yesterday. Recorded in the store as due before it starts and as
+   * completed once every file is written, so a kill in between is caught up at the next
+   * start; a failure is tried again after the backoff, not a day later.
+   */
+  const exportJob = async (dueMs: number): Promise<void> => {
+    clearTimeout(exportRetry);
+    // The oldest export still due is what health reports as overdue.
+    state.exportDueSince ??= dueMs;
+    const outcome = await runner.tick('export', async () => {
       const t0 = Date.now();
-      const s = await exportOnce(config, store, log).catch((err: unknown) => {
-        metrics.recordExport((Date.now() - t0) / 1000, false, Date.now());
-        state.lastExportError = describeError(err);
-        throw err;
-      });
-      const ok = s.failures.length === 0;
-      metrics.recordExport(s.seconds, ok, Date.now());
-      if (!ok) {
-        state.lastExportError = `${s.failures.length} export file(s) not written`;
-        throw new AppError('EXPORT_FAILED', state.lastExportError);
+      const s = await handle
+        .withWriteLock(async () => {
+          store.recordExportDue(dueMs);
+          const summary = await exportOnce(config, store, log);
+          if (summary.failures.length === 0) store.completeExportDue(t0, Date.now());
+          return summary;
+        })
+        .catch((err: unknown) => {
+          state.lastExportFailure = failureKind(err);
+          metrics.recordFailure('export', (Date.now() - t0) / 1000, state.lastExportFailure);
+          throw err;
+        });
+      if (s.failures.length) {
+        state.lastExportFailure = 'export-write';
+        metrics.recordFailure('export', s.seconds, state.lastExportFailure);
+        throw new AppError('EXPORT_FAILED', `${s.failures.length} export file(s) not written`);
       }
+      metrics.recordExport(s.seconds, Date.now());
       state.lastExportOkAt = Date.now();
       state.exportDueSince = undefined;
-      state.lastExportError = undefined;
+      state.lastExportFailure = undefined;
     });
+    // Still due after a failure, or after a tick that fell inside the backoff (which cleared
+    // the retry above): try again when the backoff ends.
+    if ((outcome === 'failed' || outcome === 'skipped-backoff') && !shuttingDown) {
+      const retryInMs = Math.max(0, runner.retryAt('export') - Date.now());
+      if (outcome === 'failed')
+        log.warn(
+          { job: 'export', due: new Date(dueMs).toISOString(), retryInMs },
+          'the export stays due: it is tried again after the backoff',
+        );
+      exportRetry = setTimeout(() => void exportJob(dueMs), retryInMs);
+    }
+    if (outcome !== 'ran' && outcome !== 'failed') return;
     // Retention after each daily export; its failures are logged and retried next time.
     await runner.tick('purge', async () => {
-      const s = await purgeOnce(config, store, log);
+      const s = await handle.withWriteLock(() => purgeOnce(config, store, log));
       if (s.failures.length)
         throw new AppError('PURGE_INCOMPLETE', `retention: ${s.failures.join('; ')}`);
     });
     // An erasure a reader or a full disk held back at start is tried again each day.
     await runner.tick('erase', async () => {
-      await finishPendingErasure(config, store, log);
+      await handle.withWriteLock(() => finishPendingErasure(config, store, log));
     });
   };
 
-  const tz = config.schedule.timezone;
-  const tasks = [
-    cron.schedule(config.schedule.poll, () => void poll(), { timezone: tz, name: 'poll' }),
-    cron.schedule(config.schedule.export, () => void exportJob(), { timezone: tz, name: 'export' }),
-  ];
-  // Health needs the poll interval: the gap between the schedule's next two runs.
-  const [next1, next2] = tasks[0]?.getNextRuns(2) ?? [];
-  const pollIntervalMs = next1 && next2 ? next2.getTime() - next1.getTime() : 60_000;
-  const health = () =>
-    assessHealth(state, Date.now(), pollIntervalMs, Math.max(15 * 60_000, 3 * pollIntervalMs));
+  const scheduler = new Scheduler({ clock: Date.now, log });
+  scheduler.add('poll', pollSchedule, () => void poll());
+  scheduler.add('export', exportSchedule, (dueMs) => void exportJob(dueMs));
+  // What is due at start: an export the store recorded as not completed (a kill, a failure
+  // before the restart), or a run of the schedule that passed while the service was down.
+  const dueAtStart = dueExport(store.exportDue(), exportSchedule.previous(Date.now()));
+  if (dueAtStart && !dueAtStart.completed) state.exportDueSince = dueAtStart.dueAt;
+  const { pollIntervalMs, exportGraceMs } = healthWindows(pollSchedule, Date.now());
+  const health = () => assessHealth(state, Date.now(), pollIntervalMs, exportGraceMs);
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   if (config.metrics.port !== null) {
     try {
@@ -137,7 +180,6 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
         config.metrics.port,
       );
     } catch (err) {
-      for (const t of tasks) await t.destroy();
       handle.close();
       throw new AppError(
         'METRICS',
@@ -148,7 +190,6 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
     log.info({ url: `${metricsServer.address}/metrics` }, 'metrics and /healthz served');
   }
 
-  let shuttingDown = false;
   async function shutdown(reason: string): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
@@ -163,10 +204,10 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
     }, config.service.shutdownTimeoutSeconds * 1000);
     force.unref();
     log.info({ reason }, 'shutting down: schedules stopped, waiting for the current job');
-    for (const t of tasks) await t.stop();
+    scheduler.stop();
+    clearTimeout(exportRetry);
     abort.abort();
     await runner.stop();
-    for (const t of tasks) await t.destroy();
     await metricsServer?.close();
     handle.close();
     if (fatal !== undefined) {
@@ -203,14 +244,38 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
     },
     'service started',
   );
+  const { recovered } = handle;
+  if (recovered.interruptedRuns)
+    log.warn(
+      { runs: recovered.interruptedRuns },
+      'runs left unfinished by a process that died were recorded as interrupted',
+    );
+  if (recovered.leftovers)
+    log.info({ files: recovered.leftovers }, 'removed temp files left by an interrupted export');
+  if (recovered.leftoversError)
+    log.warn(
+      { err: recovered.leftoversError },
+      'could not look for temp files of an interrupted export',
+    );
+  scheduler.start();
   process.send?.('ready');
   // An erasure that was interrupted is finished before the first poll (queued like a job,
   // so no poll or export overlaps it).
   void runner.tick('erase', async () => {
-    await finishPendingErasure(config, store, log);
+    await handle.withWriteLock(() => finishPendingErasure(config, store, log));
   });
-  // The first poll does not wait for the first tick of the schedule.
-  void poll();
+  // The first poll does not wait for the first tick of the schedule; an export that is due
+  // runs after it (after the backlog it drains), so it includes what arrived while down.
+  void poll().then(() => {
+    // (A tick of the schedule may have exported meanwhile.)
+    if (!dueAtStart || dueAtStart.completed || shuttingDown || state.exportDueSince === undefined)
+      return;
+    log.info(
+      { job: 'export', due: new Date(dueAtStart.dueAt).toISOString() },
+      'the scheduled export has not completed since it came due: exporting now',
+    );
+    return exportJob(dueAtStart.dueAt);
+  });
   const code = await done;
   await flushLog(log);
   return code;

@@ -14,6 +14,9 @@ import { dailySummaryReport } from '../reports/daily-summary.js';
 import type { CommonOptions, Output } from './context.js';
 import { formatSkipped } from './format.js';
 import { printable } from '../core/printable.js';
+import { parseCron, type CronSchedule } from '../core/cron.js';
+import { dueExport, isOverdue } from '../service/catch-up.js';
+import { healthWindows } from '../service/health.js';
 
 export type StatusReport = {
   database: string;
@@ -30,6 +33,18 @@ export type StatusReport = {
   lastSuccessfulPoll: string | null;
   lastExport: { at: string; ok: boolean | null; error: string | null } | null;
   lastSuccessfulExport: string | null;
+  /**
+   * The scheduled export that came due last (recorded by the service, or a later run of the
+   * schedule that passed unrecorded) and whether an export completed it; null before the
+   * service has run on this store.
+   */
+  exportDue: {
+    dueAt: string;
+    completed: boolean;
+    overdue: boolean;
+    /** Why it has not completed, when it has not. */
+    why: string | null;
+  } | null;
   lastError: { kind: string; at: string; error: string } | null;
   /** Matching files left on the server by the last poll that listed the folder; null if none did. */
   filesWaiting: number | null;
@@ -101,6 +116,7 @@ export function collectStatus(
     classes: DEFAULT_STATUS_CLASSES,
     optOutWords: DEFAULT_OPT_OUT_WORDS,
   },
+  schedule?: { export: Pick<CronSchedule, 'previous'>; exportGraceMs: number },
 ): StatusReport {
   const today = dayInZone(nowMs, tz);
   const days = [];
@@ -127,6 +143,11 @@ export function collectStatus(
     warnings.push(`the last poll failed: ${lastPoll.error ?? 'unknown error'}`);
   if (lastExport && lastExport.ok === false)
     warnings.push(`the last export failed: ${lastExport.error ?? 'unknown error'}`);
+  const exportDue = dueExportStatus(store, nowMs, schedule);
+  if (exportDue?.overdue)
+    warnings.push(
+      `the scheduled export due at ${exportDue.dueAt} has not completed: ${exportDue.why}; the service exports it as soon as it runs, or run \`webio-reports export\``,
+    );
   const unfinished = store.unfinishedFiles();
   if (unfinished.length)
     warnings.push(`${unfinished.length} file(s) ingested but not yet moved/deleted on the server`);
@@ -158,6 +179,7 @@ export function collectStatus(
       ? { at: iso(lastExport.endedAt) ?? '', ok: lastExport.ok, error: lastExport.error }
       : null,
     lastSuccessfulExport: iso(lastOkExport?.endedAt),
+    exportDue,
     lastError: lastError
       ? { kind: lastError.kind, at: iso(lastError.at) ?? '', error: lastError.error }
       : null,
@@ -188,6 +210,38 @@ function filesWaiting(
   return (s.young ?? 0) + (s.deferred ?? 0) + (s.waiting?.length ?? 0);
 }
 
+/** The due export as `status` shows it, with why it has not completed. */
+function dueExportStatus(
+  store: SqliteStore,
+  nowMs: number,
+  schedule: { export: Pick<CronSchedule, 'previous'>; exportGraceMs: number } | undefined,
+): StatusReport['exportDue'] {
+  const record = store.exportDue();
+  // Before the service first ran on this store nothing was due (`ingest` and `export` by
+  // hand owe no schedule).
+  if (!record) return null;
+  const due = dueExport(record, schedule?.export.previous(nowMs));
+  if (!due) return null;
+  let why: string | null = null;
+  if (!due.completed) {
+    const run = store.lastRun('export', false, true);
+    why =
+      run === undefined || run.startedAt < due.dueAt
+        ? 'no export has run since it came due: is the service running?'
+        : run.endedAt === null
+          ? `an export started at ${iso(run.startedAt)} has not finished: it is still running, or its process was stopped or killed`
+          : run.ok
+            ? 'the exports since were of chosen days, not the changed days and yesterday'
+            : `the export started at ${iso(run.startedAt)} failed: ${run.error ?? 'unknown error'}`;
+  }
+  return {
+    dueAt: iso(due.dueAt) ?? '',
+    completed: due.completed,
+    overdue: isOverdue(due, nowMs, schedule?.exportGraceMs ?? 0),
+    why,
+  };
+}
+
 export function formatStatus(s: StatusReport): string {
   const c = s.counts;
   const skipped = formatSkipped(s.skippedEntries);
@@ -201,8 +255,11 @@ export function formatStatus(s: StatusReport): string {
     }`,
     `last poll: ${s.lastPoll ? `${s.lastPoll.at} ${s.lastPoll.ok ? 'ok' : `FAILED: ${s.lastPoll.error}`}` : 'never'}` +
       (s.lastSuccessfulPoll && !s.lastPoll?.ok ? ` (last ok ${s.lastSuccessfulPoll})` : ''),
-    `last export: ${s.lastExport ? `${s.lastExport.at} ${s.lastExport.ok ? 'ok' : `FAILED: ${s.lastExport.error}`}` : 'never'}` +
-      (s.lastSuccessfulExport && !s.lastExport?.ok ? ` (last ok ${s.lastSuccessfulExport})` : ''),
+    s.exportDue && !s.exportDue.completed
+      ? `last export: NOT DONE: the export due at ${s.exportDue.dueAt} has not completed (${s.exportDue.why})` +
+        (s.lastSuccessfulExport ? `; last ok ${s.lastSuccessfulExport}` : '')
+      : `last export: ${s.lastExport ? `${s.lastExport.at} ${s.lastExport.ok ? 'ok' : `FAILED: ${s.lastExport.error}`}` : 'never'}` +
+        (s.lastSuccessfulExport && !s.lastExport?.ok ? ` (last ok ${s.lastSuccessfulExport})` : ''),
     `last error: ${s.lastError ? `${s.lastError.at} ${s.lastError.kind}: ${s.lastError.error}` : 'none'}`,
     `last file arrived: ${s.lastFileAt ?? 'never'}`,
     `files waiting on the server after the last poll: ${s.filesWaiting ?? 'unknown (no poll has listed the folder yet)'}`,
@@ -258,6 +315,13 @@ export async function statusCommand(opts: CommonOptions, output: Output): Promis
       config.service.silenceWarningMinutes,
       Date.now(),
       { classes: config.export.statusClasses, optOutWords: config.export.optOutWords },
+      {
+        export: parseCron(config.schedule.export, config.schedule.timezone),
+        exportGraceMs: healthWindows(
+          parseCron(config.schedule.poll, config.schedule.timezone),
+          Date.now(),
+        ).exportGraceMs,
+      },
     );
     output.out(opts.json ? JSON.stringify(report, null, 2) : formatStatus(report));
     // A verdict for scripts and monitoring: 0 healthy, 1 when anything is worth a warning.

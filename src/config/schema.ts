@@ -1,17 +1,21 @@
 import { z } from 'zod';
-import cron from 'node-cron';
-import { isValidTimeZone } from '../core/days.js';
+import { cronProblem } from '../core/cron.js';
+import { timeZoneProblem } from '../core/zone-names.js';
 import {
   DEFAULT_OPT_OUT_WORDS,
   DEFAULT_STATUS_CLASSES,
   overlappingCodes,
 } from '../core/outcomes.js';
 
-const timeZone = z
-  .string()
-  .refine(isValidTimeZone, { message: 'not an IANA time zone (e.g. "Europe/London", "UTC")' });
-const cronExpr = z.string().refine((s) => cron.validate(s), {
-  message: 'not a cron expression (5 fields, or 6 with leading seconds)',
+/** IANA names only: abbreviations such as BST or IST are refused (see core/zone-names.ts). */
+const timeZone = z.string().superRefine((s, ctx) => {
+  const problem = timeZoneProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+/** Validated by the same parser, with the same options, as the service schedules with. */
+const cronExpr = z.string().superRefine((s, ctx) => {
+  const problem = cronProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 const remotePath = z
   .string()

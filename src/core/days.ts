@@ -5,18 +5,15 @@
  * falls on a quarter hour, so the cache is exact and makes per-row formatting cheap.
  */
 
+import { timeZoneProblem } from './zone-names.js';
+
 const BUCKET_MS = 15 * 60 * 1000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const offsetCache = new Map<string, Map<number, number>>();
 
-/** True when `tz` is a time zone Intl knows. */
+/** True for a zone name the config accepts: see `timeZoneProblem` (abbreviations are refused). */
 export function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
+  return timeZoneProblem(tz) === undefined;
 }
 
 function formatterFor(tz: string): Intl.DateTimeFormat {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Health } from '../service/health.js';
+import { capConnections } from './connection-cap.js';
 import type { IngestSummary } from '../pipeline/ingest-run.js';
 
 export type JobName = 'poll' | 'export';
@@ -50,7 +51,23 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  private readonly failures = new Counter({
+    name: 'webio_reports_job_failures_total',
+    help: 'Failed runs of each job, by kind of failure (sftp-connect, store-sqlite-full, export-write, ...); the log has each message',
+    labelNames: ['job', 'kind'],
+    registers: [this.registry],
+  });
+
+  /** `exportOverdue` says, at each scrape, whether the due export is overdue (as /healthz). */
+  constructor(exportOverdue: () => boolean = () => false) {
+    new Gauge({
+      name: 'webio_reports_export_overdue',
+      help: '1 while the scheduled export that came due has not completed within its grace (15 min, or three poll intervals), across restarts; else 0',
+      registers: [this.registry],
+      collect() {
+        this.set(exportOverdue() ? 1 : 0);
+      },
+    });
     collectDefaultMetrics({ register: this.registry });
     for (const t of ['messageSend', 'inboundMessage', 'messageStatusUpdate', 'other'])
       this.events.inc({ type: t }, 0);
@@ -70,15 +87,36 @@ export class ServiceMetrics {
     this.duration.observe({ job: 'poll' }, s.seconds);
   }
 
-  recordExport(seconds: number, ok: boolean, nowMs: number): void {
+  /** A successful export. */
+  recordExport(seconds: number, nowMs: number): void {
     this.duration.observe({ job: 'export' }, seconds);
-    if (ok) this.lastSuccess.set({ job: 'export' }, nowMs / 1000);
+    this.lastSuccess.set({ job: 'export' }, nowMs / 1000);
   }
 
-  recordFailure(job: JobName, seconds: number): void {
+  /** A failed run of `job`, by its kind (never its message: see service/failure-kind.ts). */
+  recordFailure(job: JobName, seconds: number, kind: string): void {
     this.duration.observe({ job }, seconds);
+    this.failures.inc({ job, kind });
   }
 }
+
+/**
+ * Bounds on the metrics port, so that connections to it can never starve the process of the
+ * file descriptors its polls need: at most 64 connections (the longest idle is closed for a
+ * newcomer), none idle (silent, in its headers, or between requests) for more than 5 s (see
+ * connection-cap.ts); a request's headers within 5 s and the whole request within 10 s once it
+ * has begun, 5 s of keep-alive and 100 requests per connection (Node's own limits). Scrapes
+ * and health checks take milliseconds; only a stuck or hostile client meets these.
+ */
+export const METRICS_LIMITS = {
+  maxConnections: 64,
+  idleTimeoutMs: 5_000,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxRequestsPerSocket: 100,
+  maxHeaderSize: 8 * 1024,
+} as const;
 
 /** Serves GET /metrics and GET /healthz; everything else is 404. */
 export async function startMetricsServer(
@@ -87,28 +125,41 @@ export async function startMetricsServer(
   host: string,
   port: number,
 ): Promise<{ address: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const url = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    if (url === '/metrics') {
-      metrics.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-        (err: unknown) => res.writeHead(500).end(String(err)),
-      );
-    } else if (url === '/healthz') {
-      const h = health();
-      res
-        .writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' })
-        .end(`${JSON.stringify({ status: h.ok ? 'ok' : 'unhealthy', ...h })}\n`);
-    } else {
-      res
-        .writeHead(404, { 'content-type': 'text/plain' })
-        .end('not found: try /metrics or /healthz\n');
-    }
-  });
+  const limits = METRICS_LIMITS;
+  const server = http.createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // How often Node looks for connections past those timeouts (30 s by default).
+      connectionsCheckingInterval: 1_000,
+      maxHeaderSize: limits.maxHeaderSize,
+    },
+    (req, res) => {
+      const url = (req.url ?? '/').split('?')[0];
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return;
+      }
+      if (url === '/metrics') {
+        metrics.registry.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+          (err: unknown) => res.writeHead(500).end(String(err)),
+        );
+      } else if (url === '/healthz') {
+        const h = health();
+        res
+          .writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' })
+          .end(`${JSON.stringify({ status: h.ok ? 'ok' : 'unhealthy', ...h })}\n`);
+      } else {
+        res
+          .writeHead(404, { 'content-type': 'text/plain' })
+          .end('not found: try /metrics or /healthz\n');
+      }
+    },
+  );
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
+  capConnections(server, limits.maxConnections, limits.idleTimeoutMs);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

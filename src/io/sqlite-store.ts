@@ -26,6 +26,13 @@ import {
   mentionsInStore,
   pendingErasure,
 } from './erasure.js';
+import {
+  completeExportDue,
+  readExportDue,
+  recordExportDue,
+  type ExportDueRecord,
+} from './export-due-store.js';
+import { closeInterruptedRuns } from './interrupted-runs.js';
 import type {
   Compaction,
   ErasureResult,
@@ -406,11 +413,12 @@ export class SqliteStore implements IngestStore, ExportStore, ErasureStore {
       .run(nowMs, ok ? 1 : 0, JSON.stringify(summary ?? null), error, id);
   }
 
-  /** The latest run of a kind, optionally only successful ones. */
-  lastRun(kind: RunKind, onlyOk = false): RunRecord | undefined {
+  /** The latest ended run of a kind (only successful ones, or also one still going). */
+  lastRun(kind: RunKind, onlyOk = false, includeUnfinished = false): RunRecord | undefined {
+    const filter = onlyOk ? 'AND ok = 1' : includeUnfinished ? '' : 'AND ended_at IS NOT NULL';
     const row = this.db
       .prepare<[string], { id: number }>(
-        `SELECT id FROM runs WHERE kind = ? ${onlyOk ? 'AND ok = 1' : 'AND ended_at IS NOT NULL'} ORDER BY id DESC LIMIT 1`,
+        `SELECT id FROM runs WHERE kind = ? ${filter} ORDER BY id DESC LIMIT 1`,
       )
       .get(kind);
     return row ? this.runById(row.id) : undefined;
@@ -452,6 +460,28 @@ export class SqliteStore implements IngestStore, ExportStore, ErasureStore {
       summary: row.summary ? (JSON.parse(row.summary) as unknown) : null,
       error: row.error,
     };
+  }
+
+  /** Ends the runs a dead process left unended (see io/interrupted-runs.ts); how many. */
+  closeInterruptedRuns(nowMs: number): number {
+    return closeInterruptedRuns(this.db, nowMs);
+  }
+
+  // ---- the scheduled export (io/export-due-store.ts) ----------------------------------
+
+  /** The scheduled export that came due last, if one has on this store. */
+  exportDue(): ExportDueRecord | undefined {
+    return readExportDue(this.db);
+  }
+
+  /** Records that the scheduled export of `dueMs` came due (not yet completed). */
+  recordExportDue(dueMs: number): void {
+    recordExportDue(this.db, dueMs);
+  }
+
+  /** Completes the due export by a default export started at `startedMs` with every file written. */
+  completeExportDue(startedMs: number, nowMs: number): boolean {
+    return completeExportDue(this.db, startedMs, nowMs);
   }
 
   /** The latest failed run of any kind. */

@@ -1,11 +1,33 @@
+import type { CronSchedule } from '../core/cron.js';
+
+/**
+ * The windows health is judged by: the poll interval (the gap between the poll schedule's next
+ * two runs) and the grace an export has to complete after it came due (15 minutes, or three
+ * poll intervals if longer).
+ */
+export function healthWindows(
+  poll: Pick<CronSchedule, 'next'>,
+  nowMs: number,
+): { pollIntervalMs: number; exportGraceMs: number } {
+  const next1 = poll.next(nowMs);
+  const next2 = next1 === undefined ? undefined : poll.next(next1);
+  const pollIntervalMs = next1 !== undefined && next2 !== undefined ? next2 - next1 : 60_000;
+  return { pollIntervalMs, exportGraceMs: Math.max(15 * 60_000, 3 * pollIntervalMs) };
+}
+
 /** What the service remembers about its jobs, for /healthz. */
 export type ServiceState = {
   startedAt: number;
   lastPollOkAt?: number;
-  lastPollError?: string;
+  /** The kind of the last poll failure (see failure-kind.ts), never its message. */
+  lastPollFailure?: string;
   lastExportOkAt?: number;
-  lastExportError?: string;
-  /** When an export tick fired that has not succeeded since. */
+  /** The kind of the last export failure. */
+  lastExportFailure?: string;
+  /**
+   * When the scheduled export that has not completed came due: a tick of this service, or one
+   * the store recorded (or the schedule says passed) before it started.
+   */
   exportDueSince?: number;
 };
 
@@ -14,14 +36,18 @@ export type Health = {
   reasons: string[];
   lastPollOkAt: string | null;
   lastExportOkAt: string | null;
+  exportOverdue: boolean;
 };
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 /**
  * Healthy while a poll succeeded within three poll intervals (counted from the start until
- * the first success) and no export is overdue: an export tick that has not succeeded within
- * `exportGraceMs`. Pure: the caller passes the clock and the intervals.
+ * the first success) and no export is overdue: a scheduled export that has not completed
+ * within `exportGraceMs` of coming due. Pure: the caller passes the clock and the intervals.
+ *
+ * Anyone who reaches the port reads the reasons: each says what, the kind of the last failure
+ * and the metric to look at, never a host, a user or a path (those are in the log).
  */
 export function assessHealth(
   s: ServiceState,
@@ -34,14 +60,17 @@ export function assessHealth(
   const since = s.lastPollOkAt ?? s.startedAt;
   if (nowMs - since > window) {
     reasons.push(
-      `${s.lastPollOkAt === undefined ? 'no poll has succeeded since the start' : `the last successful poll was ${Math.round((nowMs - s.lastPollOkAt) / 1000)} s ago`} (more than three poll intervals, ${Math.round(window / 1000)} s)` +
-        (s.lastPollError ? `; last error: ${s.lastPollError}` : ''),
+      `poll: ${s.lastPollOkAt === undefined ? 'no poll has succeeded since the start' : `the last successful poll was ${Math.round((nowMs - s.lastPollOkAt) / 1000)} s ago`} (more than three poll intervals, ${Math.round(window / 1000)} s)` +
+        (s.lastPollFailure ? `; last failure: ${s.lastPollFailure}` : '') +
+        '; see webio_reports_last_success_timestamp_seconds{job="poll"}',
     );
   }
-  if (s.exportDueSince !== undefined && nowMs - s.exportDueSince > exportGraceMs) {
+  const exportOverdue = s.exportDueSince !== undefined && nowMs - s.exportDueSince > exportGraceMs;
+  if (exportOverdue) {
     reasons.push(
-      `the export due at ${iso(s.exportDueSince)} has not succeeded` +
-        (s.lastExportError ? `; last error: ${s.lastExportError}` : ''),
+      `export: the scheduled export due at ${iso(s.exportDueSince)} has not completed` +
+        (s.lastExportFailure ? `; last failure: ${s.lastExportFailure}` : '') +
+        '; see webio_reports_export_overdue',
     );
   }
   return {
@@ -49,5 +78,6 @@ export function assessHealth(
     reasons,
     lastPollOkAt: iso(s.lastPollOkAt),
     lastExportOkAt: iso(s.lastExportOkAt),
+    exportOverdue,
   };
 }

@@ -46,6 +46,11 @@ export class JobRunner {
     return Math.min(this.opts.maxBackoffMs, this.opts.baseBackoffMs * 2 ** (failures - 1));
   }
 
+  /** When `name` may run again after its failures (0: at once). */
+  retryAt(name: JobName): number {
+    return this.stateOf(name).nextAllowedAt;
+  }
+
   /** Handles one schedule tick of `name`. Resolves when the job ran (or was skipped). */
   tick(name: JobName, job: () => Promise<void>): Promise<TickOutcome> {
     const { log, clock } = this.opts;

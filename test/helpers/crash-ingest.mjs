@@ -20,7 +20,7 @@ const tick = () => {
 };
 
 const config = loadConfig(configFile);
-const { store } = openStore(config);
+const { store } = await openStore(config);
 const real = await SftpSource.connect(config.sftp);
 const source = {
   list: (dir) => real.list(dir),

@@ -7,7 +7,7 @@ import { ingestOnce, openStore } from '../../dist/jobs.js';
 
 const [configFile, polls] = process.argv.slice(2);
 const config = loadConfig(configFile);
-const handle = openStore(config);
+const handle = await openStore(config);
 const log = createLogger('error', 'stderr');
 for (let i = 0; i < Number(polls); i++) {
   const s = await ingestOnce(config, handle.store, log);

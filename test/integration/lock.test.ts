@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LockedError } from '../../src/errors.js';
-import { StoreLock } from '../../src/io/lock.js';
+import { StoreLock, lockFile, type LockKind } from '../../src/io/lock.js';
 import Database from 'better-sqlite3';
 import { migrations } from '../../src/io/migrations/index.js';
 import { SqliteStore } from '../../src/io/sqlite-store.js';
@@ -55,24 +55,50 @@ async function until<T>(what: string, fn: () => T | undefined | false): Promise<
   throw new Error(`timed out waiting for ${what}`);
 }
 
-describe('store lock', () => {
-  it('refuses a second live process, naming the holder, and frees the store when the holder stops', async () => {
+/** A config for a store in `dir` that needs no server (export and status only). */
+function localConfig(dir: string, db: string, busyTimeoutMs = 10_000): string {
+  const config = path.join(dir, 'config.json');
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      sftp: {
+        username: 'u',
+        password: 'p',
+        hostKeyFingerprint: 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s',
+      },
+      database: { path: db, busyTimeoutMs },
+      export: { dir: path.join(dir, 'exports') },
+    }),
+    { mode: 0o600 },
+  );
+  return config;
+}
+
+/** A holder of `kind`, run with --expose-gc: it collects garbage while it holds the lock. */
+const hold = (db: string, kind: LockKind) =>
+  startHolder(process.execPath, ['--expose-gc', HOLD, db, kind]);
+
+describe.each(['write', 'service'] as const)('the %s lock', (kind) => {
+  it('refuses a second live process, naming the holder, and is free when the holder stops', async () => {
     const db = path.join(tempDir(), 'webio.sqlite');
-    const holder = await startHolder(process.execPath, [HOLD, db]);
+    const holder = await hold(db, kind);
+    // The holder has collected garbage since it took the lock: it holds it still.
+    await new Promise((r) => setTimeout(r, 300));
     let refused: unknown;
     try {
-      StoreLock.acquire(db).release();
+      StoreLock.tryAcquire(db, kind).release();
     } catch (err) {
       refused = err;
     }
     expect(refused).toBeInstanceOf(LockedError);
     expect((refused as LockedError).pid).toBe(holder);
     expect((refused as Error).message).toContain(`in use by process ${holder}`);
+    // The other lock is a different one: free.
+    StoreLock.tryAcquire(db, kind === 'write' ? 'service' : 'write').release();
 
     process.kill(holder, 'SIGTERM');
     await until('the holder to exit', () => processState(holder) === undefined);
-    const lock = StoreLock.acquire(db);
-    lock.release();
+    StoreLock.tryAcquire(db, kind).release();
   });
 
   it('is free at once when its holder is killed and left a zombie by a parent that never reaps', async () => {
@@ -81,9 +107,9 @@ describe('store lock', () => {
     // calls wait(): the killed holder stays a zombie, and kill(pid, 0) still answers for it.
     const holder = await startHolder('/bin/sh', [
       '-c',
-      `${JSON.stringify(process.execPath)} ${JSON.stringify(HOLD)} ${JSON.stringify(db)} & exec sleep 60`,
+      `${JSON.stringify(process.execPath)} --expose-gc ${JSON.stringify(HOLD)} ${JSON.stringify(db)} ${kind} & exec sleep 60`,
     ]);
-    expect(() => StoreLock.acquire(db)).toThrow(LockedError);
+    expect(() => StoreLock.tryAcquire(db, kind)).toThrow(LockedError);
     process.kill(holder, 'SIGKILL');
     await until('the holder to become a zombie', () => processState(holder) === 'Z');
     expect(() => process.kill(holder, 0)).not.toThrow();
@@ -92,7 +118,7 @@ describe('store lock', () => {
     // check would refuse for as long as the zombie exists.
     const lock = await until('the lock to be free', () => {
       try {
-        return StoreLock.acquire(db);
+        return StoreLock.tryAcquire(db, kind);
       } catch (err) {
         if (err instanceof LockedError) return undefined;
         throw err;
@@ -101,21 +127,60 @@ describe('store lock', () => {
     expect(processState(holder)).toBe('Z');
     lock.release();
   });
+});
+
+describe('store locks', () => {
+  it('lets a writer wait for the write lock up to its limit, then refuses naming the holder', async () => {
+    const db = path.join(tempDir(), 'webio.sqlite');
+    const holder = await hold(db, 'write');
+    await expect(StoreLock.acquire(db, 'write', { waitMs: 300 })).rejects.toThrow(
+      `in use by process ${holder}, which is writing to it`,
+    );
+    // A patient writer gets the lock as soon as the holder is gone (here: killed outright).
+    const waiting = StoreLock.acquire(db, 'write', { waitMs: 30_000 });
+    process.kill(holder, 'SIGKILL');
+    (await waiting).release();
+  });
+
+  it('lets `export` run beside a service, waits for a write, and refuses a second service', async () => {
+    const dir = tempDir();
+    const db = path.join(dir, 'webio.sqlite');
+    const config = localConfig(dir, db, 500);
+    new SqliteStore({ path: db, busyTimeoutMs: 100, exportTimeZone: 'UTC' }).close();
+    const service = await hold(db, 'service');
+    // A service holding only its own lock (idle between jobs) does not stop a command.
+    const exported = await runCli(['export', '--config', config, '--date', '2026-01-05']);
+    expect(exported.stderr).toBe('');
+    expect(exported.code).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'exports', 'sends', 'sends-2026-01-05.csv'))).toBe(true);
+    // A second service is refused at once, naming the first.
+    const second = await runCli(['run', '--config', config]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`in use by process ${service}, a service (\`run\`)`);
+    // A job holding the write lock longer than database.busyTimeoutMs (500 ms): refused.
+    const writer = await hold(db, 'write');
+    const busy = await runCli(['export', '--config', config, '--date', '2026-01-05']);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toContain(`in use by process ${writer}, which is writing to it`);
+    expect(busy.stderr).toContain('database.busyTimeoutMs (500 ms)');
+  });
 
   it('ignores a stale lock file that names a live, unrelated process', () => {
     const db = path.join(tempDir(), 'webio.sqlite');
     // What an earlier version left behind, naming a pid that was reused after a reboot:
     // here, this very test runner's parent, which is alive.
     fs.writeFileSync(`${db}.lock`, `${process.ppid}\n`);
-    const first = StoreLock.acquire(db);
+    const first = StoreLock.tryAcquire(db);
     first.release();
     // A lock file of this version whose recorded holder is alive but holds nothing.
-    const again = StoreLock.acquire(db);
+    const again = StoreLock.tryAcquire(db);
     again.release();
     expect(fs.statSync(`${db}.lock`).mode & 0o777).toBe(0o600);
+    StoreLock.tryAcquire(db, 'service').release();
+    expect(fs.statSync(lockFile(db, 'service')).mode & 0o777).toBe(0o600);
   });
 
-  it('lets status read the store while the lock is held, and status never migrates', async () => {
+  it('lets status read the store while both locks are held, and status never migrates', async () => {
     const dir = tempDir();
     const db = path.join(dir, 'webio.sqlite');
     const config = path.join(dir, 'config.json');
@@ -132,7 +197,8 @@ describe('store lock', () => {
       { mode: 0o600 },
     );
     new SqliteStore({ path: db, busyTimeoutMs: 100, exportTimeZone: 'UTC' }).close();
-    await startHolder(process.execPath, [HOLD, db]);
+    await hold(db, 'write');
+    await hold(db, 'service');
     const r = await runCli(['status', '--config', config]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

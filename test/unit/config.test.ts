@@ -66,7 +66,7 @@ describe('config', () => {
         sftp.afterIngest: Invalid option: expected one of "move"|"delete"|"keep"
         sftp: Unrecognized key: "extra"
         export.timezone: not an IANA time zone (e.g. "Europe/London", "UTC")
-        schedule.poll: not a cron expression (5 fields, or 6 with leading seconds)]
+        schedule.poll: not a cron expression: 2 field(s); give 5 (minute hour day-of-month month day-of-week), or 6 with a leading seconds field]
     `);
   });
 
@@ -121,6 +121,81 @@ describe('config', () => {
         export.statusClasses.unconfirmed: code "14" is listed in both export.statusClasses.delivered and export.statusClasses.unconfirmed; a code belongs to one class (a class not set keeps its default list)
         export.optOutWords.1: must not be blank]
     `);
+  });
+
+  it('validates schedules with the parser and options the service schedules with', () => {
+    const sftp = { username: 'u', password: 'p', hostKeyFingerprint: fp };
+    const problems = (schedule: Record<string, string>) => {
+      try {
+        validateConfig({ sftp, schedule }, {}, 'cfg.json');
+        return [];
+      } catch (err) {
+        return (err as Error).message.split('\n').slice(1);
+      }
+    };
+    // Five fields, six with seconds, steps, lists, ranges, names and nicknames pass.
+    for (const ok of ['*/5 * * * *', '*/20 * * * * *', '30 1,2 * * 1-5', '0 9 * JAN MON', '@daily'])
+      expect(problems({ poll: ok }), ok).toEqual([]);
+    // Each refusal names its key; what croner says about the field is its own wording.
+    expect(problems({ poll: '* * * *' })).toEqual([
+      '  schedule.poll: not a cron expression: 4 field(s); give 5 (minute hour day-of-month month day-of-week), or 6 with a leading seconds field',
+    ]);
+    expect(problems({ export: '0 0 0 1 1 * 2030' })[0]).toMatch(
+      /^ {2}schedule\.export: not a cron/,
+    );
+    for (const bad of ['61 * * * *', '*/0 * * * *', '5/10 * * * *', '@reboot'])
+      expect(problems({ export: bad })[0], bad).toMatch(
+        /^ {2}schedule\.export: not a cron expression/,
+      );
+    // 30 February never comes: a schedule that would never run is refused, not left silent.
+    expect(problems({ export: '0 0 30 2 *' })).toEqual([
+      '  schedule.export: this cron expression matches no date, so it would never run',
+    ]);
+  });
+
+  it('refuses time zone abbreviations and aliases by key path, and keeps IANA names', () => {
+    const sftp = { username: 'u', password: 'p', hostKeyFingerprint: fp };
+    const zones = (source: string, exp: string, schedule: string) =>
+      validateConfig(
+        {
+          sftp,
+          source: { timezone: source },
+          export: { timezone: exp },
+          schedule: { timezone: schedule },
+        },
+        {},
+        'cfg.json',
+      );
+    // Intl takes all three, as Asia/Dhaka (+06:00), Asia/Calcutta and America/Panama: a London
+    // evening send would land in the next day's file.
+    let message = '';
+    try {
+      zones('BST', 'IST', 'EST');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    const lines = message.split('\n').slice(1);
+    expect(lines.map((l) => l.slice(0, l.indexOf(':')).trim())).toEqual([
+      'source.timezone',
+      'export.timezone',
+      'schedule.timezone',
+    ]);
+    for (const [line, name] of lines.map((l, i) => [l, ['BST', 'IST', 'EST'][i]] as const)) {
+      expect(line).toContain(`"${name}" is an abbreviation or an old alias`);
+      expect(line).toContain('write the zone as Region/City, e.g. "Europe/London", or "UTC"');
+    }
+    for (const bad of ['CET', 'GMT', 'EST5EDT', 'US/Eastern', 'GB', 'Zulu', 'europe/london'])
+      expect(() => zones('UTC', bad, 'UTC'), bad).toThrow('export.timezone: "');
+    expect(() => zones('UTC', 'Mars/Olympus', 'UTC')).toThrow(
+      'export.timezone: not an IANA time zone',
+    );
+    const c = zones('Etc/GMT-2', 'America/Argentina/Buenos_Aires', 'Asia/Kolkata');
+    expect([c.source.timezone, c.export.timezone, c.schedule.timezone]).toEqual([
+      'Etc/GMT-2',
+      'America/Argentina/Buenos_Aires',
+      'Asia/Kolkata',
+    ]);
+    expect(zones('UTC', 'Europe/London', 'Etc/UTC').export.timezone).toBe('Europe/London');
   });
 });
 

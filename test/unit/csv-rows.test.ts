@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { escapeFormula, mergeLabels, statusLabel } from '../../src/core/csv-rows.js';
 import { DEFAULT_OPT_OUT_WORDS, DEFAULT_STATUS_CLASSES } from '../../src/core/outcomes.js';
 import { chooseDays } from '../../src/commands/export.js';
+import type { AppError } from '../../src/errors.js';
 import { reportContext } from '../../src/pipeline/export-run.js';
 import { statusesReport } from '../../src/reports/statuses.js';
 
@@ -107,6 +108,29 @@ describe('export day options', () => {
     expect(() => chooseDays({ from: '2021-03-02' })).toThrow('--from and --to go together');
     expect(() => chooseDays({ date: '2021-03-02', to: '2021-03-03' })).toThrow(
       'either --date or --from/--to',
+    );
+  });
+
+  it('refuses days after tomorrow in the export zone, with exit code 2', () => {
+    const today = { day: '2026-12-01', timeZone: 'Europe/London' };
+    // Tomorrow is the last day allowed: 2 December.
+    expect(chooseDays({ date: '2026-12-02' }, today)).toEqual(['2026-12-02']);
+    expect(chooseDays({ from: '2026-11-30', to: '2026-12-02' }, today)).toHaveLength(3);
+    let refused: unknown;
+    try {
+      chooseDays({ date: '2030-01-01' }, today);
+    } catch (err) {
+      refused = err;
+    }
+    expect((refused as AppError).exitCode).toBe(2);
+    expect((refused as Error).message).toBe(
+      '--date 2030-01-01 is after tomorrow (2026-12-02 in Europe/London, export.timezone): no event is dated there yet, so its files would only hold headers; give a day up to 2026-12-02',
+    );
+    expect(() => chooseDays({ from: '2025-12-01', to: '2026-12-03' }, today)).toThrow(
+      '--to 2026-12-03 is after tomorrow',
+    );
+    expect(() => chooseDays({ from: '2026-12-03', to: '2026-12-04' }, today)).toThrow(
+      '--from 2026-12-03 is after tomorrow',
     );
   });
 });

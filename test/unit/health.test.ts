@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assessHealth } from '../../src/service/health.js';
+import { parseCron } from '../../src/core/cron.js';
+import { assessHealth, healthWindows } from '../../src/service/health.js';
 
 const MIN = 60_000;
 
@@ -11,27 +12,50 @@ describe('service health', () => {
     );
   });
 
-  it('is unhealthy once no poll succeeded for more than three intervals, with the last error', () => {
+  it('is unhealthy once no poll succeeded for more than three intervals, with the kind of the last failure and the metric', () => {
     const h = assessHealth(
-      { startedAt: 0, lastPollOkAt: 10 * MIN, lastPollError: 'sftp connect: refused' },
+      { startedAt: 0, lastPollOkAt: 10 * MIN, lastPollFailure: 'sftp-connect' },
       13 * MIN + 1,
       MIN,
       15 * MIN,
     );
     expect(h.ok).toBe(false);
     expect(h.reasons).toEqual([
-      'the last successful poll was 180 s ago (more than three poll intervals, 180 s); last error: sftp connect: refused',
+      'poll: the last successful poll was 180 s ago (more than three poll intervals, 180 s); last failure: sftp-connect; see webio_reports_last_success_timestamp_seconds{job="poll"}',
     ]);
     expect(assessHealth({ startedAt: 0 }, 3 * MIN + 1, MIN, 15 * MIN).reasons[0]).toContain(
       'no poll has succeeded since the start',
     );
   });
 
-  it('is unhealthy when an export tick has not succeeded within the grace', () => {
+  it('is unhealthy when the due export has not completed within the grace, and says so for metrics', () => {
     const s = { startedAt: 0, lastPollOkAt: 100 * MIN, exportDueSince: 80 * MIN };
-    expect(assessHealth(s, 95 * MIN, MIN, 15 * MIN).ok).toBe(true);
-    expect(assessHealth(s, 100 * MIN, MIN, 15 * MIN).reasons).toEqual([
-      `the export due at ${new Date(80 * MIN).toISOString()} has not succeeded`,
+    expect(assessHealth(s, 95 * MIN, MIN, 15 * MIN)).toMatchObject({
+      ok: true,
+      exportOverdue: false,
+    });
+    const h = assessHealth(
+      { ...s, lastExportFailure: 'export-write-enospc' },
+      100 * MIN,
+      MIN,
+      15 * MIN,
+    );
+    expect(h.exportOverdue).toBe(true);
+    expect(h.reasons).toEqual([
+      `export: the scheduled export due at ${new Date(80 * MIN).toISOString()} has not completed; last failure: export-write-enospc; see webio_reports_export_overdue`,
     ]);
+  });
+
+  it('takes the poll interval from the schedule and gives an export 15 minutes, or three intervals if longer', () => {
+    const now = Date.parse('2026-06-01T12:00:30Z');
+    expect(healthWindows(parseCron('* * * * *', 'UTC'), now)).toEqual({
+      pollIntervalMs: MIN,
+      exportGraceMs: 15 * MIN,
+    });
+    // Every 10 minutes: three intervals are 30 minutes, longer than 15.
+    expect(healthWindows(parseCron('*/10 * * * *', 'UTC'), now)).toEqual({
+      pollIntervalMs: 10 * MIN,
+      exportGraceMs: 30 * MIN,
+    });
   });
 });

@@ -230,6 +230,20 @@ export const migrations: readonly Migration[] = [
     },
   },
   {
+    version: 6,
+    name: 'the scheduled export that is due',
+    sql: `
+      -- The last scheduled export that came due (its instant in epoch ms) and when an export
+      -- started at or after it finished with every file written (NULL while it has not): a
+      -- service that was down or killed over the export time exports at its next start.
+      CREATE TABLE IF NOT EXISTS export_due (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        due_at INTEGER NOT NULL,
+        completed_at INTEGER
+      );
+    `,
+  },
+  {
     version: 8,
     name: 'kept files are read again to compare their content',
     // With afterIngest "keep", a re-upload under the same name with the same size and time

@@ -1,0 +1,68 @@
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { METRICS_LIMITS, ServiceMetrics, startMetricsServer } from '../../src/io/metrics-server.js';
+import type { Health } from '../../src/service/health.js';
+
+const healthy: Health = {
+  ok: true,
+  reasons: [],
+  lastPollOkAt: null,
+  lastExportOkAt: null,
+  exportOverdue: false,
+};
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+async function serve() {
+  const server = await startMetricsServer(new ServiceMetrics(), () => healthy, '127.0.0.1', 0);
+  cleanup.push(() => server.close());
+  return { server, port: Number(new URL(server.address).port) };
+}
+
+/** A connected socket that says nothing (or `send`), and a promise of its close. */
+function idle(port: number, send?: string) {
+  const socket = net.connect(port, '127.0.0.1');
+  cleanup.push(() => void socket.destroy());
+  const closed = new Promise<void>((r) => socket.once('close', () => r()));
+  socket.on('error', () => {});
+  const connected = new Promise<void>((r) =>
+    socket.once('connect', () => {
+      if (send) socket.write(send);
+      r();
+    }),
+  );
+  return { socket, closed, connected };
+}
+
+describe('the metrics port', () => {
+  it('closes the longest-idle connection for a newcomer once the cap is reached', async () => {
+    const { server } = await serve();
+    const port = Number(new URL(server.address).port);
+    const held = [];
+    for (let i = 0; i < METRICS_LIMITS.maxConnections; i++) {
+      const c = idle(port);
+      await c.connected;
+      held.push(c);
+    }
+    let firstClosed = false;
+    void held[0]?.closed.then(() => (firstClosed = true));
+    // At the cap: a health check still gets in, and the first idle connection made room.
+    const r = await fetch(`${server.address}/healthz`);
+    expect(r.status).toBe(200);
+    await held[0]?.closed;
+    expect(firstClosed).toBe(true);
+    expect(held[1]?.socket.destroyed).toBe(false);
+  });
+
+  it('closes a connection stuck in its headers, and one that never speaks', async () => {
+    const { port } = await serve();
+    const slow = idle(port, 'GET /metrics HTTP/1.1\r\nHost: x\r\n');
+    const silent = idle(port);
+    // Both end from the server's side (headersTimeout, requestTimeout): no timing asserted,
+    // only that they end without the client closing them.
+    await Promise.all([slow.closed, silent.closed]);
+    expect(slow.socket.readableEnded || slow.socket.destroyed).toBe(true);
+  }, 30_000);
+});
