@@ -67,7 +67,7 @@ describe('the days `export` writes', () => {
     expect(r.code).toBe(0);
     // 1 to 30 January: 30 days, the send on one of them, 29 with header-only files.
     expect(r.stdout.split('\n')[0]).toMatch(
-      /^export: 30 day\(s\), first 2026-01-01, last 2026-01-30 \(29 of them with no rows: header-only files\), 150 file\(s\) written in /,
+      /^export: 30 days, first 2026-01-01, last 2026-01-30 \(29 of them with no rows: header-only files\), 150 files written in /,
     );
   });
 });
