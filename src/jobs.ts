@@ -1,7 +1,8 @@
 import { mergeLabels } from './core/csv-rows.js';
 import type { Config } from './config/schema.js';
 import { StoreError, describeError, isTransientStoreError } from './errors.js';
-import { writeFileAtomic } from './io/csv-writer.js';
+import { writeFileAtomic, writeFilesAtomic } from './io/csv-writer.js';
+import { createParquetEncoder } from './io/parquet.js';
 import type { Logger } from './io/logger.js';
 import { StoreLock } from './io/lock.js';
 import { SftpSource } from './io/sftp-source.js';
@@ -14,6 +15,7 @@ import {
   type ExportOptions,
   type ExportSummary,
   type WriteFile,
+  type WriteFiles,
 } from './pipeline/export-run.js';
 import { runIngest, type IngestSummary } from './pipeline/ingest-run.js';
 import { runPurge, type PurgeSummary } from './pipeline/purge-run.js';
@@ -93,6 +95,12 @@ function exportWriter(config: Config): WriteFile {
   return (target, chunks, options) => writeFileAtomic(target, chunks, { ...options, ...modes });
 }
 
+/** Writes a report's day in every format at once, with the configured modes. */
+function dayFilesWriter(config: Config): WriteFiles {
+  const modes = { fileMode: config.export.fileMode, dirMode: config.export.dirMode };
+  return (targets, chunks) => writeFilesAtomic(targets, chunks, modes);
+}
+
 /** Exports the given days (default: changed days plus yesterday), recorded in the run history. */
 export async function exportOnce(
   config: Config,
@@ -118,6 +126,7 @@ export async function exportOnce(
       optOutWords: config.export.optOutWords,
       addressMode: config.export.addressMode,
       hashKey: config.export.hashKey,
+      formats: config.export.formats,
     };
     // With more than one CPU, a day's reports are rendered side by side in worker threads.
     const threads = exportThreads();
@@ -136,6 +145,8 @@ export async function exportOnce(
         {
           store,
           writeFile: exportWriter(config),
+          writeFiles: dayFilesWriter(config),
+          createParquet: createParquetEncoder,
           clock: Date.now,
           log: runLog,
           ...(workers ? { render: workers.render, concurrency: threads } : {}),

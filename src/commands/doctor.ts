@@ -141,7 +141,12 @@ export function looseModes(config: Config): string[] {
   }
   const dir = path.resolve(config.export.dir);
   const { fileMode, dirMode } = config.export;
-  const folders = [dir, ...REPORTS.map((r) => path.join(dir, r.name))];
+  const folders = [
+    dir,
+    ...REPORTS.map((r) => path.join(dir, r.name)),
+    path.join(dir, 'parquet'),
+    ...REPORTS.map((r) => path.join(dir, 'parquet', r.name)),
+  ];
   for (const folder of folders) {
     const st = statOrUndefined(folder);
     if (st && looser(st.mode, dirMode))
@@ -151,6 +156,7 @@ export function looseModes(config: Config): string[] {
   }
   const files = [
     path.join(dir, 'manifest.json'),
+    path.join(dir, 'datapackage.json'),
     ...listExportFiles(
       dir,
       REPORTS.map((r) => r.name),

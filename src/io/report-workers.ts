@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { describeError } from '../errors.js';
-import type { ExportOptions, RenderReport } from '../pipeline/export-run.js';
+import type { ExportChunk, ExportOptions, RenderReport } from '../pipeline/export-run.js';
 
 /** Slots of a job's control array (an Int32Array over a SharedArrayBuffer). */
 export const CREDITS = 0;
@@ -23,7 +23,7 @@ export type RenderJob = {
 };
 
 export type WorkerMessage =
-  | { type: 'chunk'; id: number; text: string }
+  | { type: 'chunk'; id: number; file: number; data: string | Uint8Array }
   | { type: 'done'; id: number; rows: number }
   | { type: 'error'; id: number; message: string; code?: string };
 
@@ -34,8 +34,8 @@ export function exportThreads(): number {
 
 /**
  * A pool of worker threads that render reports (`report-worker.ts`), each with its own
- * read-only connection to the store; `render` is the export's `RenderReport`. The CSV text
- * comes back page by page and is written by the caller, in this thread, as it arrives.
+ * read-only connection to the store; `render` is the export's `RenderReport`. The files come
+ * back chunk by chunk and are written by the caller, in this thread, as they arrive.
  */
 export class ReportWorkers {
   private readonly idle: Worker[] = [];
@@ -101,7 +101,7 @@ export class ReportWorkers {
     report: string,
     day: string,
     counter: { rows: number },
-  ): AsyncGenerator<string> {
+  ): AsyncGenerator<ExportChunk> {
     const worker = await this.acquire();
     const id = ++this.nextId;
     const control = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
@@ -146,7 +146,7 @@ export class ReportWorkers {
       for (;;) {
         const m = await next();
         if (m.type === 'chunk') {
-          yield m.text;
+          yield { file: m.file, data: m.data };
           Atomics.add(control, CREDITS, 1);
           Atomics.notify(control, CREDITS);
         } else if (m.type === 'done') {
