@@ -7,6 +7,10 @@ import type { Config } from '../config/schema.js';
 import { formatMode, makeDirs } from '../io/file-modes.js';
 import { listExportFiles } from '../io/export-files.js';
 import { SftpSource } from '../io/sftp-source.js';
+import { SqliteStore } from '../io/sqlite-store.js';
+import { mergeLabels } from '../core/csv-rows.js';
+import { formatStatusCodes } from '../core/status-check.js';
+import { STATUS_CHECK_DAYS, statusCodeCheck } from './status.js';
 import { REPORTS } from '../reports/index.js';
 import { commandContext, type CommonOptions, type Output } from './context.js';
 
@@ -112,6 +116,8 @@ export async function doctorCommand(opts: CommonOptions, output: Output): Promis
       add(name, false, `${dir}: ${describeError(err)}`);
     }
   }
+  const codes = statusCodesCheck(config);
+  add('status codes', codes.ok, codes.detail);
   for (const finding of looseModes(config)) add('file modes', false, finding);
   if (!checks.some((c) => c.name === 'file modes'))
     add(
@@ -122,6 +128,41 @@ export async function doctorCommand(opts: CommonOptions, output: Output): Promis
   const ok = checks.every((c) => c.ok);
   if (opts.json) output.out(JSON.stringify({ ok, checks, config: redactConfig(config) }, null, 2));
   return ok ? 0 : 1;
+}
+
+/**
+ * The status-code check on the store, read-only (the service may be running): the codes of
+ * the last 7 days with count, label and class, failing when at least 100 delivery reports
+ * arrived and none is in the delivered class (the mapping is then likely wrong).
+ */
+function statusCodesCheck(config: Config): { ok: boolean; detail: string } {
+  if (!fs.existsSync(config.database.path))
+    return {
+      ok: true,
+      detail: `not checked: the store ${config.database.path} does not exist yet`,
+    };
+  let store: SqliteStore | undefined;
+  try {
+    store = new SqliteStore({
+      path: config.database.path,
+      busyTimeoutMs: config.database.busyTimeoutMs,
+      exportTimeZone: config.export.timezone,
+      readonly: true,
+    });
+    const check = statusCodeCheck(store, config.export.timezone, Date.now(), {
+      classes: config.export.statusClasses,
+      labels: mergeLabels(config.export.statusLabels),
+    });
+    const seen = `last ${STATUS_CHECK_DAYS} days: ${formatStatusCodes(check.codes)}`;
+    return check.warning
+      ? { ok: false, detail: `${seen}. ${check.warning}` }
+      : { ok: true, detail: seen };
+  } catch (err) {
+    // An older schema or a store being replaced: nothing to say about the codes yet.
+    return { ok: true, detail: `not checked: ${describeError(err)}` };
+  } finally {
+    store?.close();
+  }
 }
 
 /** Bits of `actual` outside `allowed`: what makes a file looser than configured. */

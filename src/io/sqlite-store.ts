@@ -20,6 +20,7 @@ import { AppError } from '../errors.js';
 import { exportRecords, findExport, recordExport, removeExportRecord } from './export-records.js';
 import { createPrivateFile } from './file-modes.js';
 import { migrations } from './migrations/index.js';
+import { statusCodeCounts } from './status-codes.js';
 
 /** What an erasure removed (or would), and the days whose files held the address. */
 export type ErasureResult = {
@@ -469,6 +470,11 @@ export class SqliteStore implements IngestStore, ExportStore {
         )
         .get(startMs, endMs)?.n ?? 0;
     return out;
+  }
+
+  /** Delivery reports dated from `sinceMs` on, per status code (the status-code check). */
+  statusCodeCounts(sinceMs: number): { code: string; count: number }[] {
+    return statusCodeCounts(this.db, sinceMs);
   }
 
   /** When a file last arrived, whatever became of it. */
