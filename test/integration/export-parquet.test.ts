@@ -121,7 +121,9 @@ const parquetFile = (dir: string, report: string, day: string) =>
 
 /** The Parquet file's types and rows as DuckDB reads them (instants as epoch ms, dates as text). */
 async function readParquet(file: string) {
-  const described = await duckdb(`DESCRIBE SELECT * FROM read_parquet(${sqlText(file)}, hive_partitioning = false)`);
+  const described = await duckdb(
+    `DESCRIBE SELECT * FROM read_parquet(${sqlText(file)}, hive_partitioning = false)`,
+  );
   const names = described.rows.map((r) => String(r[0]));
   const types = described.rows.map((r) => String(r[1]));
   const select = names
@@ -133,7 +135,9 @@ async function readParquet(file: string) {
           : `"${n}"`,
     )
     .join(', ');
-  const { rows } = await duckdb(`SELECT ${select} FROM read_parquet(${sqlText(file)}, hive_partitioning = false)`);
+  const { rows } = await duckdb(
+    `SELECT ${select} FROM read_parquet(${sqlText(file)}, hive_partitioning = false)`,
+  );
   return { names, types, rows };
 }
 
