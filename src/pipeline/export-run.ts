@@ -424,10 +424,15 @@ export function* reportChunks(
   try {
     for (let r = rows.next(); !r.done; r = rows.next()) {
       const cells = report.toRow(r.value, ctx);
-      page.push(toCsv(cells));
+      if (encoder) {
+        page.push(toCsv(cells));
+        const bytes = encoder.add(cells);
+        if (bytes) yield { file: 1, data: bytes };
+      } else {
+        // Nothing else reads the cells: the CSV cells take their place (one array less a row).
+        page.push(toCsv(cells, cells));
+      }
       counter.rows++;
-      const bytes = encoder?.add(cells);
-      if (bytes) yield { file: 1, data: bytes };
       if (page.length === pageSize) yield { file: 0, data: flush() };
     }
   } finally {
