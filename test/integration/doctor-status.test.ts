@@ -36,8 +36,8 @@ describe('doctor', () => {
       ['host key', false],
       ['database folder', true],
       ['export folder', true],
-      ['status codes', true],
       ['file modes', true],
+      ['status codes', true],
     ]);
     expect(out.checks[1].detail).toContain(sshd.fingerprint);
   });
