@@ -137,6 +137,7 @@ export async function exportOnce(
             busyTimeoutMs: config.database.busyTimeoutMs,
             opts,
             size: threads,
+            dirMode: config.export.dirMode,
           })
         : undefined;
     let summary: ExportSummary;

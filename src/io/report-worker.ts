@@ -33,14 +33,16 @@ function render(job: RenderJob): void {
     const report = REPORTS.find((r) => r.name === job.report);
     if (!report) throw new Error(`no report named ${job.report}`);
     const counter = { rows: 0 };
+    const params = reportParams(job.opts, job.day);
     const chunks = reportChunks(
       store,
       report,
-      reportParams(job.opts, job.day),
+      job.range ? { ...params, ...job.range } : params,
       reportContext(job.opts, job.day),
       job.opts,
       counter,
       createParquetEncoder,
+      { csv: job.csv, parquet: job.parquet, header: job.header },
     );
     for (const chunk of chunks) {
       // Sleeps while there is no credit and no request to stop.

@@ -403,15 +403,23 @@ export function* reportChunks(
   opts: ExportOptions,
   counter: { rows: number },
   createParquet?: CreateTableEncoder,
+  /**
+   * Which files to render (default: CSV, and Parquet when `opts.formats` has it), and
+   * whether the CSV starts with its header: a later time slice of a day has none.
+   */
+  parts: { csv?: boolean; parquet?: boolean; header?: boolean } = {},
 ): Generator<ExportChunk> {
   const pageSize = opts.pageSize ?? 250;
   const toCsv = csvCellWriter(report.columns, opts);
-  const parquet = exportFormats(opts).includes('parquet') ? createParquet : undefined;
-  if (exportFormats(opts).includes('parquet') && !parquet)
-    throw new Error('writing Parquet needs a Parquet encoder');
-  const encoder = parquet?.(report.columns);
+  const csv = parts.csv ?? true;
+  const withParquet = parts.parquet ?? exportFormats(opts).includes('parquet');
+  if (withParquet && !createParquet) throw new Error('writing Parquet needs a Parquet encoder');
+  const encoder = withParquet ? createParquet?.(report.columns) : undefined;
   // The BOM and the header start the first page; memory holds one page at a time.
-  const header = (opts.bom ? '\ufeff' : '') + stringify([report.columns.map((c) => c.name)]);
+  const header =
+    parts.header === false
+      ? ''
+      : (opts.bom ? '\ufeff' : '') + stringify([report.columns.map((c) => c.name)]);
   let page: string[][] = [];
   let first = true;
   const flush = (): string => {
@@ -424,21 +432,22 @@ export function* reportChunks(
   try {
     for (let r = rows.next(); !r.done; r = rows.next()) {
       const cells = report.toRow(r.value, ctx);
+      counter.rows++;
       if (encoder) {
-        page.push(toCsv(cells));
         const bytes = encoder.add(cells);
         if (bytes) yield { file: 1, data: bytes };
+        if (!csv) continue;
+        page.push(toCsv(cells));
       } else {
         // Nothing else reads the cells: the CSV cells take their place (one array less a row).
         page.push(toCsv(cells, cells));
       }
-      counter.rows++;
       if (page.length === pageSize) yield { file: 0, data: flush() };
     }
   } finally {
     rows.return?.();
   }
-  yield { file: 0, data: flush() };
+  if (csv) yield { file: 0, data: flush() };
   if (encoder) yield { file: 1, data: encoder.finish() };
 }
 

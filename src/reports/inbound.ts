@@ -23,6 +23,7 @@ export const inboundReport: ReportDefinition = {
     { name: 'body', type: 'string' },
   ],
   primaryKey: ['communicationActionId'],
+  timeOrdered: true,
   sql: `SELECT communication_action_id, conversation_id, date_ms, outbound_channel_address,
                inbound_channel_address, customer_uid, body
           FROM inbound WHERE date_ms >= @start AND date_ms < @end

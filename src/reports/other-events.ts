@@ -34,6 +34,7 @@ export const otherEventsReport: ReportDefinition = {
     { name: 'inboundChannelAddress', type: 'string', description: "the organisation's channel" },
     { name: 'payload', type: 'string', description: "the event's JSON, one line" },
   ],
+  timeOrdered: true,
   sql: `SELECT type, json_extract(payload, '$.communicationActionId'),
                json_extract(payload, '$.conversationId'), date_ms,
                json_extract(payload, '$.dateCreated'),

@@ -79,6 +79,12 @@ export type ReportDefinition = {
   columns: readonly ReportColumn[];
   /** The columns that identify a row, for datapackage.json. */
   primaryKey?: readonly string[];
+  /**
+   * Each row depends on no other row of the day and rows are ordered by a time that @start
+   * and @end bound: the day can be rendered in time slices side by side, their CSV text
+   * concatenated in order giving the day's file (not so for a report of daily totals).
+   */
+  timeOrdered?: boolean;
   /** SQLite, with the named parameters of `ReportParams` (@start, @end, …). */
   sql: string;
   functions?: readonly ReportFunction[];

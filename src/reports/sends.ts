@@ -65,6 +65,7 @@ export const sendsReport: ReportDefinition = {
     { name: 'secondsToDelivery', type: 'number' },
   ],
   primaryKey: ['communicationActionId'],
+  timeOrdered: true,
   // Each send's statuses come along as one string (one index range per send); the final
   // status and the first delivery are then chosen by core/outcomes.ts, the rules' definition.
   sql: `SELECT s.communication_action_id, s.conversation_id, s.date_ms, s.outbound_channel_address,

@@ -25,6 +25,7 @@ export const statusesReport: ReportDefinition = {
     { name: 'customerUID', type: 'string' },
   ],
   primaryKey: ['communicationActionId', 'statusCode'],
+  timeOrdered: true,
   sql: `SELECT communication_action_id, conversation_id, date_ms, status_code,
                outbound_channel_address, inbound_channel_address, customer_uid
           FROM statuses WHERE date_ms >= @start AND date_ms < @end
