@@ -112,52 +112,59 @@ describe('reports rendered in worker threads', () => {
     expect(Object.values(files(there)).some((t) => t.includes('+4477'))).toBe(false);
   });
 
-  it('renders time-ordered reports in slices side by side, CSV and Parquet byte for byte as in one thread, and leaves no temp file', async () => {
-    const { store, dir } = seeded();
-    const here = path.join(dir, 'here');
-    const there = path.join(dir, 'there');
-    const deps = {
-      store,
-      writeFile: writeFileAtomic,
-      writeFiles: writeFilesAtomic,
-      createParquet: createParquetEncoder,
-      clock: Date.now,
-      log: quiet,
-    };
-    const both = (out: string) => ({ ...options(out), formats: ['csv', 'parquet'] as const });
-    await runExport(deps, both(here), DAYS);
-    for (const day of DAYS) store.markDirty(day, Date.now());
-    // Three threads: each time-ordered report's day in three slices, plus its Parquet job.
-    const workers = new ReportWorkers({
-      dbPath: path.join(dir, 'webio.sqlite'),
-      busyTimeoutMs: 1000,
-      opts: both(there),
-      size: 3,
-      workerUrl: WORKER,
-    });
-    try {
-      const s = await runExport(
-        { ...deps, render: workers.render, concurrency: 3 },
-        both(there),
-        DAYS,
-      );
-      expect(s.failures).toEqual([]);
-    } finally {
-      await workers.close();
-    }
-    const all = (root: string) =>
-      Object.fromEntries(
-        fs
-          .readdirSync(root, { recursive: true, encoding: 'utf8' })
-          .filter((f) => fs.statSync(path.join(root, f)).isFile() && !f.endsWith('.json'))
-          .sort()
-          .map((f) => [f, fs.readFileSync(path.join(root, f)).toString('base64')]),
-      );
-    const mine = all(here);
-    // 5 reports × 3 days × 2 formats, and nothing else (no temp file of a slice).
-    expect(Object.keys(mine)).toHaveLength(30);
-    expect(all(there)).toEqual(mine);
-  });
+  it.each([
+    // CSV only: each time-ordered report's day in three slices side by side.
+    ['csv only, in slices', ['csv'] as const, 15],
+    // With Parquet: one pass per report for both files.
+    ['csv and parquet', ['csv', 'parquet'] as const, 30],
+  ])(
+    'writes %s in three threads byte for byte as in one thread, and leaves no temp file',
+    async (_name, formats, count) => {
+      const { store, dir } = seeded();
+      const here = path.join(dir, 'here');
+      const there = path.join(dir, 'there');
+      const deps = {
+        store,
+        writeFile: writeFileAtomic,
+        writeFiles: writeFilesAtomic,
+        createParquet: createParquetEncoder,
+        clock: Date.now,
+        log: quiet,
+      };
+      const opts = (out: string) => ({ ...options(out), formats });
+      await runExport(deps, opts(here), DAYS);
+      for (const day of DAYS) store.markDirty(day, Date.now());
+      const workers = new ReportWorkers({
+        dbPath: path.join(dir, 'webio.sqlite'),
+        busyTimeoutMs: 1000,
+        opts: opts(there),
+        size: 3,
+        workerUrl: WORKER,
+      });
+      try {
+        const s = await runExport(
+          { ...deps, render: workers.render, concurrency: 3 },
+          opts(there),
+          DAYS,
+        );
+        expect(s.failures).toEqual([]);
+      } finally {
+        await workers.close();
+      }
+      const all = (root: string) =>
+        Object.fromEntries(
+          fs
+            .readdirSync(root, { recursive: true, encoding: 'utf8' })
+            .filter((f) => fs.statSync(path.join(root, f)).isFile() && !f.endsWith('.json'))
+            .sort()
+            .map((f) => [f, fs.readFileSync(path.join(root, f)).toString('base64')]),
+        );
+      const mine = all(here);
+      // 5 reports × 3 days (× 2 formats), and nothing else: no temp file of a slice.
+      expect(Object.keys(mine)).toHaveLength(count);
+      expect(all(there)).toEqual(mine);
+    },
+  );
 
   it('stops every slice of a report whose file failed to write, and removes their temp files', async () => {
     const { store, dir } = seeded();
