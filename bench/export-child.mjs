@@ -1,11 +1,12 @@
 // Child process of export-bench.mjs. Mode "each": exports one day one report at a time, in
 // this thread, and reports each report's time. Mode "raw" or "all": exports the three raw
 // reports, or all five, in one export as the CLI runs it (reports rendered side by side in
-// worker threads when the machine has more than one CPU) and reports the wall time. Both
-// report the peak RSS.
+// worker threads when the machine has more than one CPU) and reports the wall time; mode
+// "parquet" is "all" with export.formats ["csv", "parquet"]. Each reports the peak RSS.
 import { SqliteStore } from '../dist/io/sqlite-store.js';
 import { runExport } from '../dist/pipeline/export-run.js';
-import { writeFileAtomic } from '../dist/io/csv-writer.js';
+import { writeFileAtomic, writeFilesAtomic } from '../dist/io/csv-writer.js';
+import { createParquetEncoder } from '../dist/io/parquet.js';
 import { ReportWorkers, exportThreads } from '../dist/io/report-workers.js';
 import { mergeLabels } from '../dist/core/csv-rows.js';
 import { DEFAULT_OPT_OUT_WORDS, DEFAULT_STATUS_CLASSES } from '../dist/core/outcomes.js';
@@ -18,7 +19,7 @@ const store = new SqliteStore({
   exportTimeZone: 'Europe/London',
 });
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-const options = (reports) => ({
+const options = (reports, formats = ['csv']) => ({
   dir: outDir,
   bom: false,
   timeZone: 'Europe/London',
@@ -27,6 +28,7 @@ const options = (reports) => ({
   classes: DEFAULT_STATUS_CLASSES,
   optOutWords: DEFAULT_OPT_OUT_WORDS,
   reports,
+  formats,
 });
 const reports = {};
 let failures = 0;
@@ -46,28 +48,35 @@ if (mode === 'each') {
   }
 } else {
   const chosen = REPORTS.filter(
-    (r) => mode === 'all' || ['sends', 'inbound', 'statuses'].includes(r.name),
+    (r) => mode !== 'raw' || ['sends', 'inbound', 'statuses'].includes(r.name),
   );
+  const opts = options(chosen, mode === 'parquet' ? ['csv', 'parquet'] : ['csv']);
   const threads = exportThreads();
   const t0 = process.hrtime.bigint();
   const workers =
     threads > 1
-      ? new ReportWorkers({ dbPath, busyTimeoutMs: 1000, opts: options(chosen), size: threads })
+      ? new ReportWorkers({ dbPath, busyTimeoutMs: 1000, opts, size: threads })
       : undefined;
   try {
     const s = await runExport(
       {
         store,
         writeFile: writeFileAtomic,
+        writeFiles: writeFilesAtomic,
+        createParquet: createParquetEncoder,
         clock: Date.now,
         log: quiet,
         ...(workers ? { render: workers.render, concurrency: threads } : {}),
       },
-      options(chosen),
+      opts,
       [day],
     );
     failures += s.failures.length;
     for (const f of s.files) reports[f.report] = { rows: f.rows };
+    reports.bytes = {
+      csv: s.files.filter((f) => f.format === 'csv').reduce((a, f) => a + f.bytes, 0),
+      parquet: s.files.filter((f) => f.format === 'parquet').reduce((a, f) => a + f.bytes, 0),
+    };
   } finally {
     await workers?.close();
   }

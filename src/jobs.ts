@@ -7,7 +7,8 @@ import {
   describeError,
   isTransientStoreError,
 } from './errors.js';
-import { writeFileAtomic } from './io/csv-writer.js';
+import { writeFileAtomic, writeFilesAtomic } from './io/csv-writer.js';
+import { createParquetEncoder } from './io/parquet.js';
 import type { Logger } from './io/logger.js';
 import { StoreLock } from './io/lock.js';
 import { SftpSource } from './io/sftp-source.js';
@@ -20,6 +21,7 @@ import {
   type ExportOptions,
   type ExportSummary,
   type WriteFile,
+  type WriteFiles,
 } from './pipeline/export-run.js';
 import { runIngest, type IngestOptions, type IngestSummary } from './pipeline/ingest-run.js';
 import { runPurge, type PurgeSummary } from './pipeline/purge-run.js';
@@ -194,6 +196,12 @@ function exportWriter(config: Config): WriteFile {
   return (target, chunks, options) => writeFileAtomic(target, chunks, { ...options, ...modes });
 }
 
+/** Writes a report's day in every format at once, with the configured modes. */
+function dayFilesWriter(config: Config): WriteFiles {
+  const modes = { fileMode: config.export.fileMode, dirMode: config.export.dirMode };
+  return (targets, chunks) => writeFilesAtomic(targets, chunks, modes);
+}
+
 /** Exports the given days (default: changed days plus yesterday), recorded in the run history. */
 export async function exportOnce(
   config: Config,
@@ -218,6 +226,7 @@ export async function exportOnce(
       optOutWords: config.export.optOutWords,
       addressMode: config.export.addressMode,
       hashKey: config.export.hashKey,
+      formats: config.export.formats,
     };
     // With more than one CPU, a day's reports are rendered side by side in worker threads.
     const threads = exportThreads();
@@ -228,6 +237,7 @@ export async function exportOnce(
             busyTimeoutMs: config.database.busyTimeoutMs,
             opts,
             size: threads,
+            dirMode: config.export.dirMode,
           })
         : undefined;
     let summary: ExportSummary;
@@ -236,6 +246,8 @@ export async function exportOnce(
         {
           store,
           writeFile: exportWriter(config),
+          writeFiles: dayFilesWriter(config),
+          createParquet: createParquetEncoder,
           clock: Date.now,
           log: runLog,
           ...(workers ? { render: workers.render, concurrency: threads } : {}),

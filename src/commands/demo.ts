@@ -70,7 +70,12 @@ export async function demoCommand(
       },
       source: { timezone: 'UTC' },
       database: { path: path.join(dir, 'webio.sqlite') },
-      export: { dir: path.join(dir, 'exports'), timezone: 'Europe/London' },
+      // Both formats, so the demo shows the typed Parquet files beside the CSVs.
+      export: {
+        dir: path.join(dir, 'exports'),
+        timezone: 'Europe/London',
+        formats: ['csv', 'parquet'],
+      },
     };
     const config = validateConfig(raw, {}, 'demo');
     // The server and its password live only as long as this command; keep the rest for `status`.
@@ -97,6 +102,12 @@ export async function demoCommand(
         output.out(`demo: the store is ${config.database.path}`);
         output.out(
           `demo: the CSV files are in ${config.export.dir}/{${REPORTS.map((r) => r.name).join(',')}}/`,
+        );
+        output.out(
+          `demo: the Parquet files are in ${config.export.dir}/parquet/{${REPORTS.map((r) => r.name).join(',')}}/dt=YYYY-MM-DD/ (Hive partitions; e.g. DuckDB: SELECT * FROM read_parquet('${config.export.dir}/parquet/sends/*/*.parquet', hive_partitioning = true))`,
+        );
+        output.out(
+          `demo: the column types are in ${path.join(config.export.dir, 'datapackage.json')}, the files and checksums in ${path.join(config.export.dir, 'manifest.json')}`,
         );
         output.out(summaryPreview(exported));
         output.out(
@@ -151,7 +162,11 @@ async function serveDemo(
     },
     source: { timezone: 'UTC' },
     database: { path: path.join(dir, 'webio.sqlite') },
-    export: { dir: path.join(dir, 'exports'), timezone: 'Europe/London' },
+    export: {
+      dir: path.join(dir, 'exports'),
+      timezone: 'Europe/London',
+      formats: ['csv', 'parquet'],
+    },
     schedule: { poll: '*/10 * * * * *', export: '* * * * *' },
     metrics: { port: metricsPort },
   };
@@ -228,7 +243,7 @@ async function serveDemo(
 /** The busiest day's daily-summary as an aligned table, so the demo shows what the KPIs look like. */
 function summaryPreview(exported: ExportSummary): string {
   const busiest = exported.files
-    .filter((f) => f.report === 'daily-summary')
+    .filter((f) => f.report === 'daily-summary' && f.format === 'csv')
     .sort((a, b) => b.rows - a.rows || b.day.localeCompare(a.day))[0];
   if (!busiest || busiest.rows === 0) return '';
   const text = fs.readFileSync(busiest.path, 'utf8').trimEnd();

@@ -8,6 +8,10 @@ import { formatMode, makeDirs } from '../io/file-modes.js';
 import { listExportFiles } from '../io/export-files.js';
 import { lockFile } from '../io/lock.js';
 import { SftpSource } from '../io/sftp-source.js';
+import { SqliteStore } from '../io/sqlite-store.js';
+import { mergeLabels } from '../core/csv-rows.js';
+import { formatStatusCodes } from '../core/status-check.js';
+import { STATUS_CHECK_DAYS, statusCodeCheck } from './status.js';
 import { REPORTS } from '../reports/index.js';
 import { commandContext, type CommonOptions, type Output } from './context.js';
 
@@ -101,10 +105,49 @@ export async function doctorCommand(opts: CommonOptions, output: Output): Promis
       true,
       `store files 0600, export folders ${formatMode(config.export.dirMode)} and files ${formatMode(config.export.fileMode)} or tighter`,
     );
+  // After the file modes: opening the store may create its -wal and -shm files (with the
+  // database's own mode), and the modes reported are those doctor found.
+  const codes = statusCodesCheck(config);
+  add('status codes', codes.ok, codes.detail);
   const ok = checks.every((c) => c.ok);
   if (opts.json) output.out(JSON.stringify({ ok, checks, config: redactConfig(config) }, null, 2));
   // A problem of the config exits 2, as every other command does with it.
   return ok ? 0 : checks.some((c) => !c.ok && c.config) ? 2 : 1;
+}
+
+/**
+ * The status-code check on the store, read-only (the service may be running): the codes of
+ * the last 7 days with count, label and class, failing when at least 100 delivery reports
+ * arrived and none is in the delivered class (the mapping is then likely wrong).
+ */
+function statusCodesCheck(config: Config): { ok: boolean; detail: string } {
+  if (!fs.existsSync(config.database.path))
+    return {
+      ok: true,
+      detail: `not checked: the store ${config.database.path} does not exist yet`,
+    };
+  let store: SqliteStore | undefined;
+  try {
+    store = new SqliteStore({
+      path: config.database.path,
+      busyTimeoutMs: config.database.busyTimeoutMs,
+      exportTimeZone: config.export.timezone,
+      readonly: true,
+    });
+    const check = statusCodeCheck(store, config.export.timezone, Date.now(), {
+      classes: config.export.statusClasses,
+      labels: mergeLabels(config.export.statusLabels),
+    });
+    const seen = `last ${STATUS_CHECK_DAYS} days: ${formatStatusCodes(check.codes)}`;
+    return check.warning
+      ? { ok: false, detail: `${seen}. ${check.warning}` }
+      : { ok: true, detail: seen };
+  } catch (err) {
+    // An older schema or a store being replaced: nothing to say about the codes yet.
+    return { ok: true, detail: `not checked: ${describeError(err)}` };
+  } finally {
+    store?.close();
+  }
 }
 
 /** Bits of `actual` outside `allowed`: what makes a file looser than configured. */
@@ -130,7 +173,12 @@ export function looseModes(config: Config): string[] {
   }
   const dir = path.resolve(config.export.dir);
   const { fileMode, dirMode } = config.export;
-  const folders = [dir, ...REPORTS.map((r) => path.join(dir, r.name))];
+  const folders = [
+    dir,
+    ...REPORTS.map((r) => path.join(dir, r.name)),
+    path.join(dir, 'parquet'),
+    ...REPORTS.map((r) => path.join(dir, 'parquet', r.name)),
+  ];
   for (const folder of folders) {
     const st = statOrUndefined(folder);
     if (st && looser(st.mode, dirMode))
@@ -140,6 +188,7 @@ export function looseModes(config: Config): string[] {
   }
   const files = [
     path.join(dir, 'manifest.json'),
+    path.join(dir, 'datapackage.json'),
     ...listExportFiles(
       dir,
       REPORTS.map((r) => r.name),

@@ -120,7 +120,8 @@ export function formatExportSummary(s: ExportSummary): string {
       ` in ${s.seconds.toFixed(2)} s`,
   ];
   const byDay = new Map<string, string[]>();
-  for (const f of s.files) {
+  // One entry per report: its Parquet file (same rows) is named below.
+  for (const f of s.files.filter((x) => x.format === 'csv')) {
     const parts = byDay.get(f.day) ?? [];
     parts.push(`${f.report} ${f.rows}${f.unchanged ? ' (unchanged)' : ''}`);
     byDay.set(f.day, parts);
@@ -131,8 +132,14 @@ export function formatExportSummary(s: ExportSummary): string {
     lines.push(
       `  left as written (older than retention.storeDays keeps in the store): ${s.skipped.join(', ')}`,
     );
-  const dirs = [...new Set(s.files.map((f) => path.dirname(path.dirname(f.path))))];
+  const dirs = [
+    ...new Set(
+      s.files.filter((f) => f.format === 'csv').map((f) => path.dirname(path.dirname(f.path))),
+    ),
+  ];
   if (dirs.length) lines.push(`  into ${dirs.join(', ')}/<report>/<report>-<day>.csv`);
+  if (s.files.some((f) => f.format === 'parquet'))
+    lines.push(`  and ${dirs.join(', ')}/parquet/<report>/dt=<day>/<report>-<day>.parquet`);
   lines.push(`  manifest: ${s.manifest}`);
   return lines.map(printable).join('\n');
 }

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
-import { addDays, dayInZone } from '../core/days.js';
+import { addDays, dayInZone, dayRange } from '../core/days.js';
+import { mergeLabels } from '../core/csv-rows.js';
+import { checkStatusCodes, formatStatusCodes, type SeenStatusCode } from '../core/status-check.js';
 import { loadConfig } from '../config/load.js';
 import { TABLES } from '../core/dedup.js';
 import { SqliteStore } from '../io/sqlite-store.js';
@@ -57,6 +59,8 @@ export type StatusReport = {
     latest: { name: string; reason: string; detail: string; at: string; movedTo: string | null }[];
   };
   lastFileAt: string | null;
+  /** The status codes of the last 7 days' delivery reports, with label and class. */
+  statusCodes: SeenStatusCode[];
   warnings: string[];
   /** The verdict for scripts: no warnings. `status` exits 1 when false. */
   healthy: boolean;
@@ -102,6 +106,25 @@ function dayOutcomes(
   return out;
 }
 
+/** Days the status-code check looks back over: the 7 days `status` lists, today included. */
+export const STATUS_CHECK_DAYS = 7;
+
+/** The status-code check over the last 7 days (today and the 6 before, in the export zone). */
+export function statusCodeCheck(
+  store: Pick<SqliteStore, 'statusCodeCounts'>,
+  tz: string,
+  nowMs: number,
+  rules: { classes: StatusClasses; labels?: Readonly<Record<string, string>> },
+): ReturnType<typeof checkStatusCodes> {
+  const since = dayRange(addDays(dayInZone(nowMs, tz), 1 - STATUS_CHECK_DAYS), tz).startMs;
+  return checkStatusCodes(
+    store.statusCodeCounts(since),
+    rules.labels ?? mergeLabels({}),
+    rules.classes,
+    STATUS_CHECK_DAYS,
+  );
+}
+
 const iso = (ms: number | null | undefined): string | null =>
   ms == null ? null : new Date(ms).toISOString();
 
@@ -112,7 +135,11 @@ export function collectStatus(
   tz: string,
   silenceMinutes: number,
   nowMs: number,
-  rules: { classes: StatusClasses; optOutWords: readonly string[] } = {
+  rules: {
+    classes: StatusClasses;
+    optOutWords: readonly string[];
+    labels?: Readonly<Record<string, string>>;
+  } = {
     classes: DEFAULT_STATUS_CLASSES,
     optOutWords: DEFAULT_OPT_OUT_WORDS,
   },
@@ -148,6 +175,8 @@ export function collectStatus(
     warnings.push(
       `the scheduled export due at ${exportDue.dueAt} has not completed: ${exportDue.why}; the service exports it as soon as it runs, or run \`webio-reports export\``,
     );
+  const codes = statusCodeCheck(store, tz, nowMs, rules);
+  if (codes.warning) warnings.push(codes.warning);
   const unfinished = store.unfinishedFiles();
   if (unfinished.length)
     warnings.push(`${unfinished.length} file(s) ingested but not yet moved/deleted on the server`);
@@ -189,6 +218,7 @@ export function collectStatus(
     pendingExportDays: store.dirtyDays(),
     quarantine: { total: q.total, latest: q.items.map((i) => ({ ...i, at: iso(i.at) ?? '' })) },
     lastFileAt: iso(lastFileAt),
+    statusCodes: codes.codes,
     warnings,
     healthy: warnings.length === 0,
   };
@@ -275,6 +305,7 @@ export function formatStatus(s: StatusReport): string {
         `  ${d.day}  sends ${d.sends} (delivered ${d.outcomes.delivered}, failed ${d.outcomes.failed}, unconfirmed ${d.outcomes.unconfirmed}, pending ${d.outcomes.pending}, replied ${d.outcomes.replied}); ` +
         `inbound ${d.inbound} (opt-outs ${d.outcomes.optOuts}); statuses ${d.statuses}; other events ${d.other}`,
     ),
+    `status codes (last ${STATUS_CHECK_DAYS} days): ${formatStatusCodes(s.statusCodes)}`,
     `quarantine: ${s.quarantine.total} file(s)`,
     ...s.quarantine.latest.map(
       (q) =>
@@ -314,7 +345,11 @@ export async function statusCommand(opts: CommonOptions, output: Output): Promis
       config.export.timezone,
       config.service.silenceWarningMinutes,
       Date.now(),
-      { classes: config.export.statusClasses, optOutWords: config.export.optOutWords },
+      {
+        classes: config.export.statusClasses,
+        optOutWords: config.export.optOutWords,
+        labels: mergeLabels(config.export.statusLabels),
+      },
       {
         export: parseCron(config.schedule.export, config.schedule.timezone),
         exportGraceMs: healthWindows(

@@ -109,6 +109,14 @@ export const configSchema = z.strictObject({
       statusLabels: statusLabels.default({}),
       statusClasses,
       addressMode: z.enum(['plain', 'hash', 'mask']).default('plain'),
+      formats: z
+        .array(z.enum(['csv', 'parquet']))
+        .refine((fs) => fs.includes('csv'), {
+          message:
+            'must include "csv" (the CSV files are always written): ["csv"] or ["csv", "parquet"]',
+        })
+        .refine((fs) => new Set(fs).size === fs.length, { message: 'lists a format twice' })
+        .default(['csv']),
       fileMode: octalMode.prefault('0640'),
       dirMode: octalMode.prefault('0750'),
       optOutWords: z

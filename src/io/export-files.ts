@@ -1,34 +1,60 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExportRecord } from '../pipeline/export-run.js';
+import type { ExportFormat } from '../reports/index.js';
 
 /** A day file of a report under export.dir. */
-export type ExportFile = { report: string; day: string; path: string };
+export type ExportFile = { report: string; day: string; format: ExportFormat; path: string };
 
-/** Every `<dir>/<report>/<report>-YYYY-MM-DD.csv` of the given reports. */
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+function namesIn(folder: string): string[] {
+  try {
+    return fs.readdirSync(folder);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Every day file of the given reports under `dir`: `<report>/<report>-YYYY-MM-DD.csv` and
+ * `parquet/<report>/dt=YYYY-MM-DD/<report>-YYYY-MM-DD.parquet`. Other names are left alone.
+ */
 export function listExportFiles(dir: string, reports: readonly string[]): ExportFile[] {
   const out: ExportFile[] = [];
   for (const report of reports) {
+    const prefix = `${report}-`;
+    const dayOf = (name: string, ext: string): string | undefined => {
+      const day = name.slice(prefix.length, -ext.length);
+      return name.startsWith(prefix) && name.endsWith(ext) && DAY.test(day) ? day : undefined;
+    };
     const folder = path.join(dir, report);
-    let names: string[];
-    try {
-      names = fs.readdirSync(folder);
-    } catch {
-      continue;
+    for (const name of namesIn(folder)) {
+      const day = dayOf(name, '.csv');
+      if (day) out.push({ report, day, format: 'csv', path: path.join(folder, name) });
     }
-    const re = new RegExp(
-      `^${report.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}-(\\d{4}-\\d{2}-\\d{2})\\.csv$`,
-    );
-    for (const name of names) {
-      const m = re.exec(name);
-      if (m?.[1]) out.push({ report, day: m[1], path: path.join(folder, name) });
+    const parquet = path.join(dir, 'parquet', report);
+    for (const partition of namesIn(parquet)) {
+      const day = partition.slice('dt='.length);
+      if (!partition.startsWith('dt=') || !DAY.test(day)) continue;
+      const name = `${report}-${day}.parquet`;
+      if (namesIn(path.join(parquet, partition)).includes(name))
+        out.push({ report, day, format: 'parquet', path: path.join(parquet, partition, name) });
     }
   }
   return out.sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/** Removes a day file, and the Parquet day's `dt=` folder once it is empty. */
 export function removeExportFile(file: string): void {
   fs.rmSync(file, { force: true });
+  const folder = path.dirname(file);
+  if (!path.basename(folder).startsWith('dt=')) return;
+  try {
+    fs.rmdirSync(folder);
+  } catch {
+    // Not empty (something else lives there) or already gone: leave it.
+  }
 }
 
 /** The temp name `writeFileAtomic` gives a file while writing it: `.<name>.tmp-<16 hex>`. */

@@ -1,6 +1,7 @@
 /**
  * A worker thread of `report-workers.ts`: renders one report's day at a time from its own
- * read-only connection and posts the CSV text page by page. It posts a page only while it
+ * read-only connection and posts its files chunk by chunk (CSV text a page at a time, Parquet
+ * bytes a row group at a time, from the same pass over the rows). It posts a page only while it
  * holds a credit (a slot of a SharedArrayBuffer the main thread refills as it writes), so a
  * slow disk holds the worker back instead of filling memory; the second slot asks it to stop.
  */
@@ -8,6 +9,7 @@ import { parentPort } from 'node:worker_threads';
 import { describeError } from '../errors.js';
 import { reportChunks, reportContext, reportParams } from '../pipeline/export-run.js';
 import { REPORTS } from '../reports/index.js';
+import { createParquetEncoder } from './parquet.js';
 import { SqliteStore } from './sqlite-store.js';
 import { CANCELLED, CREDITS, type RenderJob, type WorkerMessage } from './report-workers.js';
 
@@ -31,21 +33,30 @@ function render(job: RenderJob): void {
     const report = REPORTS.find((r) => r.name === job.report);
     if (!report) throw new Error(`no report named ${job.report}`);
     const counter = { rows: 0 };
+    const params = reportParams(job.opts, job.day);
     const chunks = reportChunks(
       store,
       report,
-      reportParams(job.opts, job.day),
+      job.range ? { ...params, ...job.range } : params,
       reportContext(job.opts, job.day),
       job.opts,
       counter,
+      createParquetEncoder,
+      { csv: job.csv, parquet: job.parquet, header: job.header },
     );
-    for (const text of chunks) {
+    for (const chunk of chunks) {
       // Sleeps while there is no credit and no request to stop.
       while (Atomics.load(control, CREDITS) <= 0 && Atomics.load(control, CANCELLED) === 0)
         Atomics.wait(control, CREDITS, Atomics.load(control, CREDITS));
       if (Atomics.load(control, CANCELLED) !== 0) break;
       Atomics.sub(control, CREDITS, 1);
-      post({ type: 'chunk', id: job.id, text });
+      // Parquet bytes move to the main thread instead of being copied.
+      if (typeof chunk.data === 'string')
+        post({ type: 'chunk', id: job.id, file: chunk.file, data: chunk.data });
+      else
+        parentPort?.postMessage({ type: 'chunk', id: job.id, file: chunk.file, data: chunk.data }, [
+          chunk.data.buffer as ArrayBuffer,
+        ]);
     }
     post({ type: 'done', id: job.id, rows: counter.rows });
   } catch (err) {

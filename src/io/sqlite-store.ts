@@ -6,7 +6,7 @@ import { classifyMessage, TABLE_OF, TABLES, type Table, type TypedFields } from 
 import { dayInZone, dayRange } from '../core/days.js';
 import type { ParsedMessage } from '../core/events.js';
 import { REPLY_WINDOW_MS } from '../core/outcomes.js';
-import type { ReportDefinition, ReportParams } from '../reports/index.js';
+import type { ExportFormat, ReportDefinition, ReportParams } from '../reports/index.js';
 import type {
   BatchItem,
   FileCommit,
@@ -17,6 +17,7 @@ import type {
 } from '../pipeline/ports.js';
 import type { ExportRecord, ExportStore } from '../pipeline/export-run.js';
 import { AppError } from '../errors.js';
+import { exportRecords, findExport, recordExport, removeExportRecord } from './export-records.js';
 import { createPrivateFile } from './file-modes.js';
 import { migrations } from './migrations/index.js';
 import {
@@ -40,6 +41,7 @@ import type {
   PendingErasure,
   StoreMentions,
 } from '../pipeline/erase-run.js';
+import { statusCodeCounts } from './status-codes.js';
 
 export type { ErasureResult } from '../pipeline/erase-run.js';
 
@@ -545,6 +547,11 @@ export class SqliteStore implements IngestStore, ExportStore, ErasureStore {
     return out;
   }
 
+  /** Delivery reports dated from `sinceMs` on, per status code (the status-code check). */
+  statusCodeCounts(sinceMs: number): { code: string; count: number }[] {
+    return statusCodeCounts(this.db, sinceMs);
+  }
+
   /** When a file last arrived, whatever became of it. */
   lastFileAt(): number | undefined {
     return (
@@ -621,52 +628,23 @@ export class SqliteStore implements IngestStore, ExportStore, ErasureStore {
   }
 
   /** Forgets a day file that retention deleted, so the manifest no longer lists it. */
-  removeExportRecord(report: string, day: string): void {
-    this.db.prepare(`DELETE FROM exports WHERE report = ? AND day = ?`).run(report, day);
+  removeExportRecord(report: string, day: string, format: ExportFormat = 'csv'): void {
+    removeExportRecord(this.db, report, day, format);
   }
 
-  /** The recorded export of one report and day. */
-  findExport(report: string, day: string): ExportRecord | undefined {
-    return this.exportRecords(report, day)[0];
+  /** The recorded export of one report, day and format. */
+  findExport(report: string, day: string, format: ExportFormat = 'csv'): ExportRecord | undefined {
+    return findExport(this.db, report, day, format);
   }
 
   /** Records a written export file. */
-  recordExport(rec: ExportRecord): void {
-    this.db
-      .prepare(
-        `INSERT INTO exports (report, day, path, rows, bytes, sha256, exported_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (report, day) DO UPDATE SET path = excluded.path, rows = excluded.rows,
-           bytes = excluded.bytes, sha256 = excluded.sha256, exported_at = excluded.exported_at`,
-      )
-      .run(rec.report, rec.day, rec.path, rec.rows, rec.bytes, rec.sha256, rec.exportedAt);
+  recordExport(rec: Omit<ExportRecord, 'format'> & { format?: ExportFormat }): void {
+    recordExport(this.db, { ...rec, format: rec.format ?? 'csv' });
   }
 
-  /** Every export file recorded (or those of one report and day), by report then day. */
-  exportRecords(report?: string, day?: string): ExportRecord[] {
-    const where = report === undefined ? '' : 'WHERE report = ? AND day = ?';
-    return this.db
-      .prepare<
-        string[],
-        {
-          report: string;
-          day: string;
-          path: string;
-          rows: number;
-          bytes: number;
-          sha256: string;
-          exported_at: number;
-        }
-      >(`SELECT * FROM exports ${where} ORDER BY report, day`)
-      .all(...(report === undefined ? [] : [report, day ?? '']))
-      .map((r) => ({
-        report: r.report,
-        day: r.day,
-        path: r.path,
-        rows: r.rows,
-        bytes: r.bytes,
-        sha256: r.sha256,
-        exportedAt: r.exported_at,
-      }));
+  /** Every export file recorded, by report, day, then format. */
+  exportRecords(): ExportRecord[] {
+    return exportRecords(this.db);
   }
 
   // ---- retention and erasure ---------------------------------------------------------

@@ -1,23 +1,29 @@
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
-import { csvRecord } from '../core/csv-format.js';
-import { escapeFormula } from '../core/csv-rows.js';
+import { stringify } from 'csv-stringify/sync';
+import { csvCellWriter } from '../core/csv-cells.js';
 import { addDays, dayInZone, dayRange, isValidDay } from '../core/days.js';
 import { classOf, foldOptOut, type StatusClass, type StatusClasses } from '../core/outcomes.js';
 import { describeError, throwIfStopped } from '../errors.js';
 import {
   REPORTS,
   reportFileName,
+  textOf,
+  type Cell,
+  type ExportFormat,
+  type ReportColumn,
   type ReportContext,
   type ReportDefinition,
   type ReportParams,
 } from '../reports/index.js';
+import { datapackageJson } from './datapackage.js';
 import { mapPool } from './pool.js';
 import type { Clock, Log } from './ports.js';
 
 export type ExportRecord = {
   report: string;
   day: string;
+  format: ExportFormat;
   path: string;
   rows: number;
   bytes: number;
@@ -34,7 +40,7 @@ export interface ExportStore {
   iterateRows(report: ReportDefinition, params: ReportParams): Iterator<unknown[]>;
   recordExport(rec: ExportRecord): void;
   exportRecords(): ExportRecord[];
-  findExport(report: string, day: string): ExportRecord | undefined;
+  findExport(report: string, day: string, format: ExportFormat): ExportRecord | undefined;
   /** Epoch ms before which retention removed events (retention.storeDays), if ever. */
   storeHorizon(): number | undefined;
 }
@@ -49,6 +55,29 @@ export type WriteFile = (
   chunks: AsyncIterable<string> | Iterable<string>,
   options?: { unchangedSha?: string | undefined; compareWithTarget?: boolean },
 ) => Promise<{ path: string; bytes: number; sha256: string; unchanged?: boolean }>;
+
+/** A piece of one of the files written together: `file` is its index among the targets. */
+export type ExportChunk = { file: number; data: string | Uint8Array };
+
+/**
+ * Writes several files from one stream of chunks, each atomically, as `WriteFile` does (a
+ * report's day in every format at once, from one pass over its rows); the real one is
+ * `io/csv-writer.ts`. A failure leaves every previous file intact.
+ */
+export type WriteFiles = (
+  targets: readonly { path: string; unchangedSha?: string | undefined }[],
+  chunks: AsyncIterable<ExportChunk> | Iterable<ExportChunk>,
+) => Promise<{ path: string; bytes: number; sha256: string; unchanged?: boolean }[]>;
+
+/**
+ * Encodes a report's rows into a Parquet file (`io/parquet.ts`): each `add` may return the
+ * bytes of a finished row group, `finish` returns the rest of the file.
+ */
+export interface TableEncoder {
+  add(cells: readonly Cell[]): Uint8Array | undefined;
+  finish(): Uint8Array;
+}
+export type CreateTableEncoder = (columns: readonly ReportColumn[]) => TableEncoder;
 
 export type ExportOptions = {
   dir: string;
@@ -70,6 +99,8 @@ export type ExportOptions = {
   pageSize?: number;
   /** Which reports to write (default: all). */
   reports?: readonly ReportDefinition[];
+  /** The formats written (`export.formats`, default CSV only); CSV always comes first. */
+  formats?: readonly ExportFormat[];
 };
 
 export type ExportSummary = {
@@ -77,6 +108,7 @@ export type ExportSummary = {
   files: {
     report: string;
     day: string;
+    format: ExportFormat;
     path: string;
     rows: number;
     bytes: number;
@@ -118,33 +150,27 @@ export function reportContext(opts: ExportOptions, day: string): ReportContext {
     }
     return cls;
   };
-  const escape = opts.escapeFormulas;
-  const text = (value: unknown): string => {
-    const s = value === null || value === undefined ? '' : String(value);
-    return escape ? escapeFormula(s) : s;
-  };
   const pseudonym = addressPseudonym(opts);
   const address = pseudonym
     ? (value: unknown): string =>
         value === null || value === undefined || value === '' ? '' : pseudonym(String(value))
-    : text;
+    : textOf;
   return {
     day,
     timeZone: opts.timeZone,
     labels: opts.labels,
-    escapeFormulas: escape,
     classes: opts.classes,
     optOutWords: opts.optOutWords,
     classify,
-    text,
     address,
     payload: (json) => {
-      if (!pseudonym) return text(json);
+      if (!pseudonym) return json;
       const event = JSON.parse(json) as Record<string, unknown>;
-      if (event.outboundChannelAddress === undefined) return text(json);
-      return text(
-        JSON.stringify({ ...event, outboundChannelAddress: address(event.outboundChannelAddress) }),
-      );
+      if (event.outboundChannelAddress === undefined) return json;
+      return JSON.stringify({
+        ...event,
+        outboundChannelAddress: address(event.outboundChannelAddress),
+      });
     },
   };
 }
@@ -192,19 +218,25 @@ const WHITESPACE =
   '\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
 
 /**
- * Renders one report's day as CSV text, counting its rows into `counter`. By default the
- * export renders in this thread from `store`; `io/report-workers.ts` renders in worker
- * threads, each with its own read-only connection, so reports are written side by side.
+ * Renders one report's day in every format of the export (CSV text for file 0, Parquet
+ * bytes for file 1), counting its rows into `counter`. By default the export renders in this
+ * thread from `store`; `io/report-workers.ts` renders in worker threads, each with its own
+ * read-only connection, so reports are written side by side.
  */
 export type RenderReport = (
   report: ReportDefinition,
   day: string,
   counter: { rows: number },
-) => AsyncIterable<string> | Iterable<string>;
+) => AsyncIterable<ExportChunk> | Iterable<ExportChunk>;
 
 type Deps = {
   store: ExportStore;
+  /** Writes manifest.json and datapackage.json, and a day's CSV when `writeFiles` is absent. */
   writeFile: WriteFile;
+  /** Writes a report's day in every format at once (needed for Parquet). */
+  writeFiles?: WriteFiles;
+  /** The Parquet encoder, for rendering in this thread (workers bring their own). */
+  createParquet?: CreateTableEncoder;
   clock: Clock;
   log: Log;
   render?: RenderReport;
@@ -215,29 +247,37 @@ type Deps = {
 };
 
 /** The chunks of a file, ending in StopRequested as soon as `signal` fires. */
-async function* untilStopped(
-  chunks: AsyncIterable<string> | Iterable<string>,
+async function* untilStopped<T>(
+  chunks: AsyncIterable<T> | Iterable<T>,
   signal: AbortSignal | undefined,
-): AsyncGenerator<string> {
+): AsyncGenerator<T> {
   for await (const chunk of chunks) {
     throwIfStopped(signal);
     yield chunk;
   }
 }
 
+/** The formats of an export, CSV first, each once. */
+export function exportFormats(opts: Pick<ExportOptions, 'formats'>): ExportFormat[] {
+  const formats = opts.formats ?? ['csv'];
+  return formats.includes('parquet') ? ['csv', 'parquet'] : ['csv'];
+}
+
 /**
- * Writes `<dir>/<report>/<report>-<day>.csv` for every report and day, then manifest.json.
- * A day is cleared from the changed list only when all its files were written; a failed
- * write leaves the previous file in place and the day marked for the next export. A file
- * whose content did not change is left untouched, so re-running an export changes no byte.
+ * Writes `<dir>/<report>/<report>-<day>.csv` (and, with Parquet in `formats`, its Parquet
+ * file) for every report and day, then manifest.json and datapackage.json. A day is cleared
+ * from the changed list only when all its files were written; a failed write leaves the
+ * previous files in place and the day marked for the next export. A file whose content did
+ * not change is left untouched, so re-running an export changes no byte.
  */
 export async function runExport(
   deps: Deps,
   opts: ExportOptions,
   days: readonly string[],
 ): Promise<ExportSummary> {
-  const { store, writeFile, clock, log } = deps;
+  const { store, clock, log } = deps;
   const started = clock();
+  const formats = exportFormats(opts);
   const summary: ExportSummary = {
     days: [...days],
     files: [],
@@ -246,6 +286,7 @@ export async function runExport(
     manifest: '',
     seconds: 0,
   };
+  const writeFiles = dayWriter(deps, formats);
   const horizon = store.storeHorizon();
   for (const day of days) {
     if (deps.signal?.aborted) {
@@ -272,50 +313,68 @@ export async function runExport(
     const params = reportParams(opts, day);
     const render: RenderReport =
       deps.render ??
-      ((report, _day, counter) => reportChunks(store, report, params, ctx, opts, counter));
+      ((report, _day, counter) =>
+        reportChunks(store, report, params, ctx, opts, counter, deps.createParquet));
     const reports = opts.reports ?? REPORTS;
     const written = await mapPool(reports, deps.concurrency ?? 1, async (report) => {
-      const target = path.join(opts.dir, reportFileName(report.name, day));
+      const targets = formats.map((format) => {
+        const target = path.join(opts.dir, reportFileName(report.name, day, format));
+        const previous = store.findExport(report.name, day, format);
+        return {
+          format,
+          path: target,
+          unchangedSha: previous?.path === target ? previous.sha256 : undefined,
+        };
+      });
       const counter = { rows: 0 };
       try {
-        const previous = store.findExport(report.name, day);
-        const file = await writeFile(
-          target,
+        const files = await writeFiles(
+          targets,
           untilStopped(render(report, day, counter), deps.signal),
-          {
-            unchangedSha: previous?.path === target ? previous.sha256 : undefined,
-          },
         );
-        const unchanged = file.unchanged === true;
-        if (!unchanged) {
-          store.recordExport({
-            report: report.name,
-            day,
-            path: target,
-            rows: counter.rows,
-            bytes: file.bytes,
-            sha256: file.sha256,
-            exportedAt: clock(),
-          });
-        }
         const { rows } = counter;
         return {
-          file: { report: report.name, day, path: target, rows, bytes: file.bytes, unchanged },
+          files: targets.map((t, i) => {
+            const file = files[i] ?? { bytes: 0, sha256: '', unchanged: false };
+            const unchanged = file.unchanged === true;
+            if (!unchanged) {
+              store.recordExport({
+                report: report.name,
+                day,
+                format: t.format,
+                path: t.path,
+                rows,
+                bytes: file.bytes,
+                sha256: file.sha256,
+                exportedAt: clock(),
+              });
+            }
+            return {
+              report: report.name,
+              day,
+              format: t.format,
+              path: t.path,
+              rows,
+              bytes: file.bytes,
+              unchanged,
+            };
+          }),
         };
       } catch (err) {
         const error = describeError(err);
+        const where = targets.map((t) => t.path).join(', ');
         log.error(
-          { path: target, err: error },
+          { path: where, err: error },
           'export file not written; the previous file is intact and the day will be exported again',
         );
-        return { failure: { path: target, error } };
+        return { failure: { path: targets[0]?.path ?? where, error } };
       }
     });
     // In report order, whichever finished first.
     let dayOk = true;
     for (const r of written) {
       if (!r.ok) throw r.error;
-      if (r.value.file) summary.files.push(r.value.file);
+      if (r.value.files) summary.files.push(...r.value.files);
       if (r.value.failure) {
         dayOk = false;
         summary.failures.push(r.value.failure);
@@ -326,7 +385,7 @@ export async function runExport(
   }
   const manifest = path.join(opts.dir, 'manifest.json');
   try {
-    await writeManifest(store, writeFile, opts);
+    await writeManifest(store, deps.writeFile, opts);
   } catch (err) {
     summary.failures.push({ path: manifest, error: describeError(err) });
   }
@@ -335,6 +394,29 @@ export async function runExport(
   return summary;
 }
 
+/**
+ * How a report's day files are written: with `writeFiles` all formats at once; without it
+ * (CSV only) through `writeFile`, the CSV chunks passed on as text.
+ */
+function dayWriter(deps: Deps, formats: readonly ExportFormat[]): WriteFiles {
+  if (deps.writeFiles) return deps.writeFiles;
+  if (formats.length > 1) throw new Error('writing Parquet needs deps.writeFiles');
+  return async (targets, chunks) => {
+    const [target] = targets;
+    if (!target) return [];
+    async function* csvText(): AsyncGenerator<string> {
+      for await (const c of chunks) if (c.file === 0) yield String(c.data);
+    }
+    return [await deps.writeFile(target.path, csvText(), { unchangedSha: target.unchangedSha })];
+  };
+}
+
+/**
+ * One report's day as chunks: CSV text (file 0) a page of rows at a time, written by
+ * csv-stringify's sync API (RFC 4180, the cells already formula-escaped and cleaned by
+ * `core/csv-cells.ts`), and, with a Parquet encoder, Parquet bytes (file 1) a row group at a
+ * time, from the same rows in the same order, with values as stored.
+ */
 export function* reportChunks(
   store: ExportStore,
   report: ReportDefinition,
@@ -342,41 +424,92 @@ export function* reportChunks(
   ctx: ReportContext,
   opts: ExportOptions,
   counter: { rows: number },
-): Generator<string> {
+  createParquet?: CreateTableEncoder,
+  /**
+   * Which files to render (default: CSV, and Parquet when `opts.formats` has it), and
+   * whether the CSV starts with its header: a later time slice of a day has none.
+   */
+  parts: { csv?: boolean; parquet?: boolean; header?: boolean } = {},
+): Generator<ExportChunk> {
   const pageSize = opts.pageSize ?? 250;
+  const toCsv = csvCellWriter(report.columns, opts);
+  const csv = parts.csv ?? true;
+  const withParquet = parts.parquet ?? exportFormats(opts).includes('parquet');
+  if (withParquet && !createParquet) throw new Error('writing Parquet needs a Parquet encoder');
+  const encoder = withParquet ? createParquet?.(report.columns) : undefined;
   // The BOM and the header start the first page; memory holds one page at a time.
-  let page = (opts.bom ? '\ufeff' : '') + csvRecord(report.columns);
-  let inPage = 0;
+  const header =
+    parts.header === false
+      ? ''
+      : (opts.bom ? '\ufeff' : '') + stringify([report.columns.map((c) => c.name)]);
+  let page: string[][] = [];
+  let first = true;
+  const flush = (): string => {
+    const text = (first ? header : '') + (page.length ? stringify(page) : '');
+    first = false;
+    page = [];
+    return text;
+  };
   const rows = store.iterateRows(report, params);
   try {
     for (let r = rows.next(); !r.done; r = rows.next()) {
-      page += csvRecord(report.toCsvRow(r.value, ctx));
+      const cells = report.toRow(r.value, ctx);
       counter.rows++;
-      if (++inPage === pageSize) {
-        yield page;
-        page = '';
-        inPage = 0;
+      if (encoder) {
+        const bytes = encoder.add(cells);
+        if (bytes) yield { file: 1, data: bytes };
+        if (!csv) continue;
+        page.push(toCsv(cells));
+      } else {
+        // Nothing else reads the cells: the CSV cells take their place (one array less a row).
+        page.push(toCsv(cells, cells));
       }
+      if (page.length === pageSize) yield { file: 0, data: flush() };
     }
   } finally {
     rows.return?.();
   }
-  yield page;
+  if (csv) yield { file: 0, data: flush() };
+  if (encoder) yield { file: 1, data: encoder.finish() };
 }
 
-/** Writes `<dir>/manifest.json` from the recorded exports (untouched when unchanged). */
+/**
+ * Writes the export's index files from the recorded exports, each untouched when unchanged:
+ * `<dir>/manifest.json` (every file with its checksum) and `<dir>/datapackage.json` (the
+ * Table Schema of every report and its CSV day files).
+ */
 export async function writeManifest(
   store: Pick<ExportStore, 'exportRecords'>,
   writeFile: WriteFile,
   opts: Pick<ExportOptions, 'dir' | 'timeZone'>,
 ): Promise<void> {
-  await writeFile(
-    path.join(opts.dir, 'manifest.json'),
-    [manifestJson(store.exportRecords(), opts)],
-    {
-      compareWithTarget: true,
-    },
-  );
+  const records = filesInside(opts.dir, store.exportRecords());
+  await writeFile(path.join(opts.dir, 'manifest.json'), [manifestJson(records, opts)], {
+    compareWithTarget: true,
+  });
+  await writeFile(path.join(opts.dir, 'datapackage.json'), [datapackageJson(REPORTS, records)], {
+    compareWithTarget: true,
+  });
+}
+
+/**
+ * The recorded files that lie inside `dir`, with their paths relative to it (POSIX
+ * separators). Records of another folder (export.dir changed since) are left out: that
+ * folder's files are not this folder's, and a manifest lists only what a loader of `dir` can
+ * reach. They stay in the store, true for the folder they name.
+ */
+export function filesInside(
+  dir: string,
+  records: readonly ExportRecord[],
+): (ExportRecord & { relative: string })[] {
+  const root = path.resolve(dir);
+  const out: (ExportRecord & { relative: string })[] = [];
+  for (const r of records) {
+    const rel = path.relative(root, path.resolve(r.path));
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) continue;
+    out.push({ ...r, relative: rel.split(path.sep).join('/') });
+  }
+  return out;
 }
 
 /**
@@ -384,8 +517,8 @@ export async function writeManifest(
  * time, so an export that changed nothing leaves the manifest's bytes as they were.
  */
 function manifestJson(
-  records: ExportRecord[],
-  opts: Pick<ExportOptions, 'dir' | 'timeZone'>,
+  records: readonly (ExportRecord & { relative: string })[],
+  opts: Pick<ExportOptions, 'timeZone'>,
 ): string {
   const newest = records.reduce((m, r) => Math.max(m, r.exportedAt), 0);
   return `${JSON.stringify(
@@ -395,7 +528,8 @@ function manifestJson(
       files: records.map((r) => ({
         report: r.report,
         day: r.day,
-        path: path.relative(opts.dir, r.path).split(path.sep).join('/'),
+        format: r.format,
+        path: r.relative,
         rows: r.rows,
         bytes: r.bytes,
         sha256: r.sha256,

@@ -22,12 +22,12 @@ export type StoreRemoval = {
 
 export interface PurgeStore {
   purgeBefore(cutoffMs: number, dryRun: boolean): StoreRemoval;
-  removeExportRecord(report: string, day: string): void;
+  removeExportRecord(report: string, day: string, format?: 'csv' | 'parquet'): void;
 }
 
 /** The day files under export.dir, as retention sees them; `io/export-files.ts` is the real one. */
 export interface ExportFiles {
-  list(): { report: string; day: string; path: string }[];
+  list(): { report: string; day: string; format?: 'csv' | 'parquet'; path: string }[];
   remove(path: string): void;
 }
 
@@ -94,7 +94,7 @@ export async function runPurge(
       }
       try {
         deps.exportFiles.remove(f.path);
-        deps.store.removeExportRecord(f.report, f.day);
+        deps.store.removeExportRecord(f.report, f.day, f.format ?? 'csv');
         summary.exports.push(f.path);
       } catch (err) {
         summary.failures.push(`${f.path}: ${describeError(err)}`);

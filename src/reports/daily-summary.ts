@@ -32,22 +32,23 @@ type Row = [
 export const dailySummaryReport: ReportDefinition = {
   name: 'daily-summary',
   columns: [
-    'date',
-    'inboundChannelAddress',
-    'sent',
-    'delivered',
-    'failed',
-    'unconfirmed',
-    'pending',
-    'deliveryRate',
-    'medianSecondsToDelivery',
-    'p95SecondsToDelivery',
-    'inbound',
-    'optOuts',
-    'replied',
-    'customers',
-    'conversations',
+    { name: 'date', type: 'date' },
+    { name: 'inboundChannelAddress', type: 'string', description: "the organisation's channel" },
+    { name: 'sent', type: 'integer' },
+    { name: 'delivered', type: 'integer' },
+    { name: 'failed', type: 'integer' },
+    { name: 'unconfirmed', type: 'integer' },
+    { name: 'pending', type: 'integer' },
+    { name: 'deliveryRate', type: 'number', description: 'delivered / sent, 4 decimals' },
+    { name: 'medianSecondsToDelivery', type: 'number' },
+    { name: 'p95SecondsToDelivery', type: 'number' },
+    { name: 'inbound', type: 'integer' },
+    { name: 'optOuts', type: 'integer' },
+    { name: 'replied', type: 'integer' },
+    { name: 'customers', type: 'integer' },
+    { name: 'conversations', type: 'integer' },
   ],
+  primaryKey: ['date', 'inboundChannelAddress'],
   functions: [{ name: 'webio_fold', fn: (text: string) => foldOptOut(String(text)) }],
   sql: `
     SELECT ch,
@@ -103,7 +104,7 @@ export const dailySummaryReport: ReportDefinition = {
          WHERE i.date_ms >= @start AND i.date_ms < @end)
      GROUP BY ch
      ORDER BY ch`,
-  toCsvRow(row, ctx) {
+  toRow(row, ctx) {
     const [ch, sent, delivered, failed, unconfirmed, pending, inbound, optOuts, replied] =
       row as Row;
     const [customers, conversations, medianMs, p95Ms] = (row as Row).slice(9) as [
@@ -116,20 +117,20 @@ export const dailySummaryReport: ReportDefinition = {
       ms === null ? '' : formatSeconds(exactPercentileMs(ms));
     return [
       ctx.day,
-      ctx.text(ch),
-      String(sent),
-      String(delivered),
-      String(failed),
-      String(unconfirmed),
-      String(pending),
+      ch,
+      sent,
+      delivered,
+      failed,
+      unconfirmed,
+      pending,
       formatRatio(delivered, sent),
       seconds(medianMs),
       seconds(p95Ms),
-      String(inbound),
-      String(optOuts),
-      String(replied),
-      String(customers),
-      String(conversations),
+      inbound,
+      optOuts,
+      replied,
+      customers,
+      conversations,
     ];
   },
 };

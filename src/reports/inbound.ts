@@ -1,4 +1,3 @@
-import { formatIsoInZone } from '../core/days.js';
 import type { ReportDefinition } from './report.js';
 
 type Row = [
@@ -15,28 +14,22 @@ type Row = [
 export const inboundReport: ReportDefinition = {
   name: 'inbound',
   columns: [
-    'communicationActionId',
-    'conversationId',
-    'dateCreated',
-    'outboundChannelAddress',
-    'inboundChannelAddress',
-    'customerUID',
-    'body',
+    { name: 'communicationActionId', type: 'string', description: "Webio's id of the message" },
+    { name: 'conversationId', type: 'string' },
+    { name: 'dateCreated', type: 'datetime', description: 'when the message arrived' },
+    { name: 'outboundChannelAddress', type: 'string', description: "the customer's address" },
+    { name: 'inboundChannelAddress', type: 'string', description: "the organisation's channel" },
+    { name: 'customerUID', type: 'string' },
+    { name: 'body', type: 'string' },
   ],
+  primaryKey: ['communicationActionId'],
+  timeOrdered: true,
   sql: `SELECT communication_action_id, conversation_id, date_ms, outbound_channel_address,
                inbound_channel_address, customer_uid, body
           FROM inbound WHERE date_ms >= @start AND date_ms < @end
          ORDER BY date_ms, communication_action_id`,
-  toCsvRow(row, ctx) {
+  toRow(row, ctx) {
     const [id, conv, dateMs, outbound, inbound, uid, body] = row as Row;
-    return [
-      ctx.text(id),
-      ctx.text(conv),
-      formatIsoInZone(dateMs, ctx.timeZone),
-      ctx.address(outbound),
-      ctx.text(inbound),
-      ctx.text(uid),
-      ctx.text(body),
-    ];
+    return [id, conv, dateMs, ctx.address(outbound), inbound, uid, body];
   },
 };

@@ -14,5 +14,13 @@ export const REPORTS: readonly ReportDefinition[] = [
   otherEventsReport,
 ];
 
-export type { ReportContext, ReportDefinition, ReportParams } from './report.js';
-export { reportFileName } from './report.js';
+export type {
+  Cell,
+  ColumnType,
+  ExportFormat,
+  ReportColumn,
+  ReportContext,
+  ReportDefinition,
+  ReportParams,
+} from './report.js';
+export { reportFileName, textOf } from './report.js';

@@ -1,5 +1,4 @@
-import { formatIsoInZone } from '../core/days.js';
-import type { ReportDefinition } from './report.js';
+import { textOf, type ReportDefinition } from './report.js';
 
 type Row = [
   type: string,
@@ -20,14 +19,22 @@ type Row = [
 export const otherEventsReport: ReportDefinition = {
   name: 'other-events',
   columns: [
-    'type',
-    'communicationActionId',
-    'conversationId',
-    'dateCreated',
-    'outboundChannelAddress',
-    'inboundChannelAddress',
-    'payload',
+    { name: 'type', type: 'string', description: 'the event type, e.g. payment' },
+    { name: 'communicationActionId', type: 'string' },
+    { name: 'conversationId', type: 'string' },
+    {
+      name: 'dateCreated',
+      type: 'datetime',
+      // The CSV shows a dateCreated that could not be read as sent; Parquet has null there
+      // (the text is in payload).
+      csvType: 'string',
+      description: 'ISO 8601 with the offset; a dateCreated that could not be read, as sent',
+    },
+    { name: 'outboundChannelAddress', type: 'string', description: "the customer's address" },
+    { name: 'inboundChannelAddress', type: 'string', description: "the organisation's channel" },
+    { name: 'payload', type: 'string', description: "the event's JSON, one line" },
   ],
+  timeOrdered: true,
   sql: `SELECT type, json_extract(payload, '$.communicationActionId'),
                json_extract(payload, '$.conversationId'), date_ms,
                json_extract(payload, '$.dateCreated'),
@@ -36,16 +43,16 @@ export const otherEventsReport: ReportDefinition = {
           FROM raw_events
          WHERE outcome = 'other' AND report_ms >= @start AND report_ms < @end
          ORDER BY report_ms, type, payload_hash`,
-  toCsvRow(row, ctx) {
+  toRow(row, ctx) {
     const [type, id, conv, dateMs, dateCreated, outbound, inbound, payload] = row as Row;
     return [
-      ctx.text(type),
-      ctx.text(id),
-      ctx.text(conv),
+      type,
+      textOf(id),
+      textOf(conv),
       // A dateCreated that could not be read is shown as sent; an absent one stays empty.
-      dateMs === null ? ctx.text(dateCreated) : formatIsoInZone(dateMs, ctx.timeZone),
+      dateMs === null ? textOf(dateCreated) || null : dateMs,
       ctx.address(outbound),
-      ctx.text(inbound),
+      textOf(inbound),
       ctx.payload(payload),
     ];
   },

@@ -6,18 +6,44 @@ export type ReportContext = {
   day: string;
   timeZone: string;
   labels: Readonly<Record<string, string>>;
-  escapeFormulas: boolean;
   classes: StatusClasses;
   optOutWords: readonly string[];
   /** The class of a status code, by `classes` (precomputed for speed). */
   classify(code: string): StatusClass;
-  /** A free-text cell as written: formula-escaped when `escapeFormulas` is on. */
-  text(value: unknown): string;
-  /** A customer address cell, as `export.addressMode` says: plain, HMAC hash, or masked. */
+  /** A customer address, as `export.addressMode` says: plain, HMAC hash, or masked. */
   address(value: unknown): string;
-  /** An event's JSON cell, with its customer address pseudonymised like `address`. */
+  /** An event's JSON, with its customer address pseudonymised like `address`. */
   payload(json: string): string;
 };
+
+/**
+ * A column's type, as datapackage.json (Table Schema) and the Parquet files declare it:
+ * `string` (UTF-8 text: ids, addresses, codes, labels, bodies), `datetime` (an instant:
+ * ISO 8601 with the offset in CSV, TIMESTAMP in milliseconds adjusted to UTC in Parquet),
+ * `date` (YYYY-MM-DD; DATE), `integer` (a count; INT64) and `number` (a decimal; DOUBLE).
+ */
+export type ColumnType = 'string' | 'datetime' | 'date' | 'integer' | 'number';
+
+/** One column of a report: its name (the CSV header and Parquet field) and its type. */
+export type ReportColumn = {
+  name: string;
+  type: ColumnType;
+  /**
+   * The type datapackage.json declares for the CSV column when its CSV cells can hold more
+   * than `type` allows (other-events' dateCreated shows an unreadable date as sent).
+   */
+  csvType?: ColumnType;
+  /** What the column holds, for datapackage.json. */
+  description?: string;
+};
+
+/**
+ * One cell of a row as a report maps it, before any CSV rule: text exactly as stored
+ * (`string`, "" when empty), epoch milliseconds (`datetime`; a string for a date that could
+ * not be read, shown as sent), a count (`integer`), a decimal already written with its
+ * decimals (`number`, "" when there is none), or YYYY-MM-DD (`date`).
+ */
+export type Cell = string | number | null;
 
 /** The named parameters every report query is run with. */
 export type ReportParams = {
@@ -41,21 +67,44 @@ export type ReportParams = {
 export type ReportFunction = { name: string; fn: (...args: never[]) => unknown };
 
 /**
- * One daily CSV report: its name (folder and file prefix), its columns, the query that reads
- * one day's rows (as arrays, ordered so the file is the same whatever order events arrived
- * in), and how a row becomes CSV cells. The export pipeline knows no report by name: adding
- * one is a new module listed in `index.ts`.
+ * One daily report: its name (folder and file prefix), its typed columns and primary key,
+ * the query that reads one day's rows (as arrays, ordered so the file is the same whatever
+ * order events arrived in), and how a row becomes cells. The cells are values as stored;
+ * the CSV rules (formula escaping, control characters) and the Parquet types are applied by
+ * the export, the same for every report. The export pipeline knows no report by name:
+ * adding one is a new module listed in `index.ts`.
  */
 export type ReportDefinition = {
   name: string;
-  columns: readonly string[];
+  columns: readonly ReportColumn[];
+  /** The columns that identify a row, for datapackage.json. */
+  primaryKey?: readonly string[];
+  /**
+   * Each row depends on no other row of the day and rows are ordered by a time that @start
+   * and @end bound: the day can be rendered in time slices side by side, their CSV text
+   * concatenated in order giving the day's file (not so for a report of daily totals).
+   */
+  timeOrdered?: boolean;
   /** SQLite, with the named parameters of `ReportParams` (@start, @end, …). */
   sql: string;
   functions?: readonly ReportFunction[];
-  toCsvRow(row: readonly unknown[], ctx: ReportContext): string[];
+  toRow(row: readonly unknown[], ctx: ReportContext): Cell[];
 };
 
-/** `<report>/<report>-YYYY-MM-DD.csv`, relative to export.dir. */
-export function reportFileName(report: string, day: string): string {
-  return `${report}/${report}-${day}.csv`;
+/** The file formats an export writes (`export.formats`); CSV always. */
+export type ExportFormat = 'csv' | 'parquet';
+
+/**
+ * Where a report's day file lives, relative to export.dir: `<report>/<report>-DAY.csv`, or
+ * for Parquet `parquet/<report>/dt=DAY/<report>-DAY.parquet` (Hive partitioning by day).
+ */
+export function reportFileName(report: string, day: string, format: ExportFormat = 'csv'): string {
+  return format === 'csv'
+    ? `${report}/${report}-${day}.csv`
+    : `parquet/${report}/dt=${day}/${report}-${day}.parquet`;
+}
+
+/** A value as a text cell: null and undefined (absent fields) are "". */
+export function textOf(value: unknown): string {
+  return value === null || value === undefined ? '' : String(value);
 }

@@ -1,7 +1,6 @@
-import { formatIsoInZone } from '../core/days.js';
 import { statusLabel } from '../core/csv-rows.js';
 import { finalStatus, formatSeconds, type StoredStatus } from '../core/outcomes.js';
-import type { ReportContext, ReportDefinition } from './report.js';
+import { textOf, type ReportContext, type ReportDefinition } from './report.js';
 
 type Row = [
   communicationActionId: string,
@@ -47,20 +46,26 @@ function firstDeliveredMs(statuses: readonly StoredStatus[], ctx: ReportContext)
 export const sendsReport: ReportDefinition = {
   name: 'sends',
   columns: [
-    'communicationActionId',
-    'conversationId',
-    'dateCreated',
-    'outboundChannelAddress',
-    'inboundChannelAddress',
-    'customerUID',
-    'body',
-    'statusCode',
-    'latestStatusCode',
-    'latestStatusLabel',
-    'latestStatusAt',
-    'outcome',
-    'secondsToDelivery',
+    { name: 'communicationActionId', type: 'string', description: "Webio's id of the message" },
+    { name: 'conversationId', type: 'string' },
+    { name: 'dateCreated', type: 'datetime', description: 'when the message was sent' },
+    { name: 'outboundChannelAddress', type: 'string', description: "the customer's address" },
+    { name: 'inboundChannelAddress', type: 'string', description: "the organisation's channel" },
+    { name: 'customerUID', type: 'string' },
+    { name: 'body', type: 'string' },
+    { name: 'statusCode', type: 'string', description: "the send's own code" },
+    { name: 'latestStatusCode', type: 'string', description: 'the code of the final status' },
+    { name: 'latestStatusLabel', type: 'string' },
+    { name: 'latestStatusAt', type: 'datetime' },
+    {
+      name: 'outcome',
+      type: 'string',
+      description: 'delivered, failed, unconfirmed or pending',
+    },
+    { name: 'secondsToDelivery', type: 'number' },
   ],
+  primaryKey: ['communicationActionId'],
+  timeOrdered: true,
   // Each send's statuses come along as one string (one index range per send); the final
   // status and the first delivery are then chosen by core/outcomes.ts, the rules' definition.
   sql: `SELECT s.communication_action_id, s.conversation_id, s.date_ms, s.outbound_channel_address,
@@ -70,23 +75,23 @@ export const sendsReport: ReportDefinition = {
           FROM sends s
          WHERE s.date_ms >= @start AND s.date_ms < @end
          ORDER BY s.date_ms, s.communication_action_id`,
-  toCsvRow(row, ctx) {
+  toRow(row, ctx) {
     const [id, conv, dateMs, outbound, inbound, uid, body, code, list] = row as Row;
     const statuses = list === null ? [] : decodeStatuses(list);
     const final = finalStatus(statuses, ctx.classify);
     const outcome = final === undefined ? 'pending' : ctx.classify(final.code);
     return [
-      ctx.text(id),
-      ctx.text(conv),
-      formatIsoInZone(dateMs, ctx.timeZone),
+      id,
+      conv,
+      dateMs,
       ctx.address(outbound),
-      ctx.text(inbound),
-      ctx.text(uid),
-      ctx.text(body),
-      ctx.text(code),
-      final === undefined ? '' : ctx.text(final.code),
-      final === undefined ? '' : ctx.text(statusLabel(final.code, ctx.labels)),
-      final === undefined ? '' : formatIsoInZone(final.dateMs, ctx.timeZone),
+      inbound,
+      uid,
+      body,
+      textOf(code),
+      final === undefined ? '' : final.code,
+      final === undefined ? '' : statusLabel(final.code, ctx.labels),
+      final === undefined ? null : final.dateMs,
       outcome,
       outcome === 'delivered' ? formatSeconds(firstDeliveredMs(statuses, ctx) - dateMs) : '',
     ];

@@ -1,4 +1,3 @@
-import { formatIsoInZone } from '../core/days.js';
 import { statusLabel } from '../core/csv-rows.js';
 import type { ReportDefinition } from './report.js';
 
@@ -16,30 +15,32 @@ type Row = [
 export const statusesReport: ReportDefinition = {
   name: 'statuses',
   columns: [
-    'communicationActionId',
-    'conversationId',
-    'dateCreated',
-    'statusCode',
-    'statusLabel',
-    'outboundChannelAddress',
-    'inboundChannelAddress',
-    'customerUID',
+    { name: 'communicationActionId', type: 'string', description: 'the id of the message sent' },
+    { name: 'conversationId', type: 'string' },
+    { name: 'dateCreated', type: 'datetime', description: 'when the delivery report was made' },
+    { name: 'statusCode', type: 'string' },
+    { name: 'statusLabel', type: 'string' },
+    { name: 'outboundChannelAddress', type: 'string', description: "the customer's address" },
+    { name: 'inboundChannelAddress', type: 'string', description: "the organisation's channel" },
+    { name: 'customerUID', type: 'string' },
   ],
+  primaryKey: ['communicationActionId', 'statusCode'],
+  timeOrdered: true,
   sql: `SELECT communication_action_id, conversation_id, date_ms, status_code,
                outbound_channel_address, inbound_channel_address, customer_uid
           FROM statuses WHERE date_ms >= @start AND date_ms < @end
          ORDER BY date_ms, communication_action_id, status_code`,
-  toCsvRow(row, ctx) {
+  toRow(row, ctx) {
     const [id, conv, dateMs, code, outbound, inbound, uid] = row as Row;
     return [
-      ctx.text(id),
-      ctx.text(conv),
-      formatIsoInZone(dateMs, ctx.timeZone),
-      ctx.text(code),
-      ctx.text(statusLabel(code, ctx.labels)),
+      id,
+      conv,
+      dateMs,
+      code,
+      statusLabel(code, ctx.labels),
       ctx.address(outbound),
-      ctx.text(inbound),
-      ctx.text(uid),
+      inbound,
+      uid,
     ];
   },
 };

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { duckdb, sqlText } from '../helpers/duckdb.js';
 import { runCli, tempDir } from '../helpers/harness.js';
 
 describe('demo', () => {
@@ -57,6 +58,20 @@ describe('demo', () => {
     expect(new Set(rowsOf('other-events').map((r) => r.type))).toEqual(
       new Set(['payment', 'setStatus', 'conversationClosed']),
     );
+
+    // Both formats: every CSV day file has its Parquet file, with the same rows.
+    expect(r.stdout).toContain(
+      `the Parquet files are in ${dir}/exports/parquet/{sends,inbound,statuses,daily-summary,other-events}/dt=YYYY-MM-DD/`,
+    );
+    const parquet = (manifest.files as { path: string; rows: number; format?: string }[]).filter(
+      (f) => f.format === 'parquet',
+    );
+    expect(parquet.length).toBe(manifest.files.length / 2);
+    const glob = path.join(dir, 'exports', 'parquet', 'sends', '*', '*.parquet');
+    const counted = await duckdb(
+      `SELECT count(*) FROM read_parquet(${sqlText(glob)}, hive_partitioning = true)`,
+    );
+    expect(counted.rows[0]?.[0]).toBe(BigInt(sendRows));
 
     // Running it again starts afresh in the same folder.
     const again = await runCli(['demo', '--dir', dir, '--json']);

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { json, messageSend } from '../fixtures/webio.js';
+import { SqliteStore } from '../../src/io/sqlite-store.js';
+import { json, messageSend, messageStatusUpdate } from '../fixtures/webio.js';
 import { dropFile, runCli, setupConfig } from '../helpers/harness.js';
 import { startProftpd } from '../helpers/proftpd.mjs';
+import { ingestEvents } from '../helpers/store.js';
 import { useSshd } from '../helpers/use-sshd.js';
 
 const sshd = useSshd();
@@ -73,6 +75,7 @@ describe('doctor', () => {
       ['database folder', true],
       ['export folder', true],
       ['file modes', true],
+      ['status codes', true],
     ]);
     expect(out.checks[1].detail).toContain(sshd.fingerprint);
   });
@@ -135,5 +138,57 @@ describe('status warnings', () => {
     expect(silent.warnings).toEqual([
       "no new file has arrived for 61 minutes (service.silenceWarningMinutes is 60): check that Webio's SFTP hook is still delivering",
     ]);
+  });
+});
+
+describe('the status-code check', () => {
+  const webioDate = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+
+  it('status and doctor list the last 7 days of codes with count, label and class, and warn when 100 reports arrived and none is delivered', async () => {
+    const t = setupConfig(sshd);
+    const store = new SqliteStore({
+      path: t.config.database.path,
+      busyTimeoutMs: 1000,
+      exportTimeZone: t.config.export.timezone,
+    });
+    const now = Date.now();
+    const report = (id: string, code: string, ms: number) => ({
+      ...messageStatusUpdate,
+      communicationActionId: id,
+      statusCode: code,
+      dateCreated: webioDate(ms),
+    });
+    // 100 reports an hour ago: 50 with code "1", 50 with "2" (what Webio's change notice
+    // shows for a send and its delivery report). Under the published list both are failures.
+    // Five delivered ones ten days ago are outside the 7 days and must not hide the problem.
+    ingestEvents(store, [
+      ...Array.from({ length: 50 }, (_, i) => report(`a${i}`, '1', now - 3600_000)),
+      ...Array.from({ length: 50 }, (_, i) => report(`b${i}`, '2', now - 3600_000)),
+      ...Array.from({ length: 5 }, (_, i) => report(`old${i}`, '0', now - 10 * 86_400_000)),
+    ]);
+    store.close();
+
+    const r = await runCli(['status', '--config', t.configFile, '--json']);
+    // Unhealthy: the warning sets the exit code.
+    expect(r.code).toBe(1);
+    const s = JSON.parse(r.stdout);
+    expect(s.statusCodes).toEqual([
+      { code: '1', count: 50, label: 'Invalid', class: 'failed' },
+      { code: '2', count: 50, label: 'Unavailable', class: 'failed' },
+    ]);
+    const warning =
+      "100 delivery reports in the last 7 days and none in the delivered class (codes 1, 2): the account may use other codes than Webio's published outcomes; check them with Webio and set export.statusClasses (and export.statusLabels)";
+    expect(s.warnings).toContain(warning);
+    const text = await runCli(['status', '--config', t.configFile]);
+    expect(text.stdout).toContain(
+      'status codes (last 7 days): 1 Invalid (failed) 50; 2 Unavailable (failed) 50',
+    );
+    expect(text.stdout).toContain(`WARNING: ${warning}`);
+
+    const d = await runCli(['doctor', '--config', t.configFile]);
+    expect(d.code).toBe(1);
+    expect(d.stdout).toContain(
+      `FAIL status codes: last 7 days: 1 Invalid (failed) 50; 2 Unavailable (failed) 50. ${warning}`,
+    );
   });
 });

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { mergeLabels } from '../../src/core/csv-rows.js';
-import { writeFileAtomic } from '../../src/io/csv-writer.js';
+import { writeFileAtomic, writeFilesAtomic } from '../../src/io/csv-writer.js';
+import { createParquetEncoder } from '../../src/io/parquet.js';
 import { ReportWorkers } from '../../src/io/report-workers.js';
 import { runExport, type ExportOptions, type WriteFile } from '../../src/pipeline/export-run.js';
 import { REPORTS } from '../../src/reports/index.js';
@@ -109,6 +110,102 @@ describe('reports rendered in worker threads', () => {
     expect(files(there)).toEqual(mine);
     // The hash key reached the threads: no file holds a number.
     expect(Object.values(files(there)).some((t) => t.includes('+4477'))).toBe(false);
+  });
+
+  it.each([
+    // CSV only: each time-ordered report's day in three slices side by side.
+    ['csv only, in slices', ['csv'] as const, 15],
+    // With Parquet: one pass per report for both files.
+    ['csv and parquet', ['csv', 'parquet'] as const, 30],
+  ])(
+    'writes %s in three threads byte for byte as in one thread, and leaves no temp file',
+    async (_name, formats, count) => {
+      const { store, dir } = seeded();
+      const here = path.join(dir, 'here');
+      const there = path.join(dir, 'there');
+      const deps = {
+        store,
+        writeFile: writeFileAtomic,
+        writeFiles: writeFilesAtomic,
+        createParquet: createParquetEncoder,
+        clock: Date.now,
+        log: quiet,
+      };
+      const opts = (out: string) => ({ ...options(out), formats });
+      await runExport(deps, opts(here), DAYS);
+      for (const day of DAYS) store.markDirty(day, Date.now());
+      const workers = new ReportWorkers({
+        dbPath: path.join(dir, 'webio.sqlite'),
+        busyTimeoutMs: 1000,
+        opts: opts(there),
+        size: 3,
+        workerUrl: WORKER,
+      });
+      try {
+        const s = await runExport(
+          { ...deps, render: workers.render, concurrency: 3 },
+          opts(there),
+          DAYS,
+        );
+        expect(s.failures).toEqual([]);
+      } finally {
+        await workers.close();
+      }
+      const all = (root: string) =>
+        Object.fromEntries(
+          fs
+            .readdirSync(root, { recursive: true, encoding: 'utf8' })
+            .filter((f) => fs.statSync(path.join(root, f)).isFile() && !f.endsWith('.json'))
+            .sort()
+            .map((f) => [f, fs.readFileSync(path.join(root, f)).toString('base64')]),
+        );
+      const mine = all(here);
+      // 5 reports × 3 days (× 2 formats), and nothing else: no temp file of a slice.
+      expect(Object.keys(mine)).toHaveLength(count);
+      expect(all(there)).toEqual(mine);
+    },
+  );
+
+  it('stops every slice of a report whose file failed to write, and removes their temp files', async () => {
+    const { store, dir } = seeded();
+    const out = path.join(dir, 'out');
+    const workers = threads(dir, out, 2);
+    const failing: WriteFile = async (target, chunks, o) => {
+      if (!target.includes(`${path.sep}sends${path.sep}`))
+        return writeFileAtomic(target, chunks, o);
+      const pages = (chunks as AsyncIterable<string>)[Symbol.asyncIterator]();
+      await pages.next();
+      await pages.return?.();
+      throw new Error('no space left on device');
+    };
+    try {
+      const s = await runExport(
+        { store, writeFile: failing, clock: Date.now, log: quiet, render: workers.render },
+        options(out),
+        [DAYS[0] as string],
+      );
+      expect(s.failures.map((f) => f.path)).toEqual([
+        path.join(out, 'sends', `sends-${DAYS[0]}.csv`),
+      ]);
+      expect(fs.readdirSync(path.join(out, 'sends'))).toEqual([]);
+      // The threads are free again: the next export writes the day.
+      const again = await runExport(
+        {
+          store,
+          writeFile: writeFileAtomic,
+          clock: Date.now,
+          log: quiet,
+          render: workers.render,
+          concurrency: 2,
+        },
+        options(out),
+        [DAYS[0] as string],
+      );
+      expect(again.failures).toEqual([]);
+      expect(fs.readdirSync(path.join(out, 'sends'))).toEqual([`sends-${DAYS[0]}.csv`]);
+    } finally {
+      await workers.close();
+    }
   });
 
   it('stops a thread whose file failed to write, reports it, and goes on with the next', async () => {

@@ -116,6 +116,46 @@ describe('daily CSV export', () => {
     ]);
   });
 
+  it('never escapes a plain number, signed or not, and writes C0 controls as U+FFFD', async () => {
+    const { store, dir } = freshStore();
+    ingestEvents(store, [
+      send('-1', '2021-07-02 09:00:00.000', 'NUL\u0000, BEL\u0007 and ESC\u001b; tab\tCR\rLF\n', {
+        statusCode: '-1',
+        outboundChannelAddress: '-447700900123',
+        customerUID: '+5',
+      }),
+      inbound('i1', '2021-07-02 09:01:00.000', '-5'),
+      inbound('i2', '2021-07-02 09:02:00.000', '-0.25'),
+      inbound('i3', '2021-07-02 09:03:00.000', '-5 degrees'),
+      inbound('i4', '2021-07-02 09:04:00.000', '=\u0000SUM(A1)'),
+      status('-1', '-1', '2021-07-02 09:00:01.000'),
+    ]);
+    const out = path.join(dir, 'exports');
+    await runExport(
+      { store, writeFile: writeFileAtomic, clock: Date.now, log: quiet },
+      options(out),
+      ['2021-07-02'],
+    );
+    const sends = records(path.join(out, 'sends', 'sends-2021-07-02.csv'));
+    expect(
+      sends.map((r) => [r.communicationActionId, r.outboundChannelAddress, r.customerUID]),
+    ).toEqual([['-1', '-447700900123', '+5']]);
+    expect([sends[0]?.statusCode, sends[0]?.latestStatusCode]).toEqual(['-1', '-1']);
+    // Only tab, CR and LF of the C0 controls stay; the file holds no other control byte.
+    expect(sends[0]?.body).toBe('NUL\ufffd, BEL\ufffd and ESC\ufffd; tab\tCR\rLF\n');
+    for (const report of ['sends', 'inbound', 'statuses'])
+      expect(read(path.join(out, report, `${report}-2021-07-02.csv`))).not.toMatch(
+        // eslint-disable-next-line no-control-regex -- control characters are the point
+        /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/,
+      );
+    expect(records(path.join(out, 'inbound', 'inbound-2021-07-02.csv')).map((r) => r.body)).toEqual(
+      ['-5', '-0.25', "'-5 degrees", "'=\ufffdSUM(A1)"],
+    );
+    expect(records(path.join(out, 'statuses', 'statuses-2021-07-02.csv'))[0]?.statusCode).toBe(
+      '-1',
+    );
+  });
+
   it('escapes nothing when escapeFormulas is off, labels from config win, unknown codes get no label', async () => {
     const { store, dir } = freshStore();
     ingestEvents(store, [

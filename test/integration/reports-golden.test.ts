@@ -280,7 +280,7 @@ describe('outcome and KPI reports (golden)', () => {
         })
         .sort();
     const before = snapshot();
-    expect(before).toHaveLength(11); // 5 reports × 2 days + manifest.json
+    expect(before).toHaveLength(12); // 5 reports × 2 days + manifest.json + datapackage.json
     now += 3600_000;
     const again = await runExport(deps, options(out), [D, '2021-07-03']);
     expect(again.files.every((f) => f.unchanged)).toBe(true);

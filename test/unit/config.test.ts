@@ -29,6 +29,20 @@ describe('config', () => {
     expect(c.database.path).toBe('data/webio.sqlite');
   });
 
+  it('writes CSV by default, CSV and Parquet when asked, and refuses Parquet alone or a format twice', () => {
+    const sftp = { username: 'u', password: 'p', hostKeyFingerprint: fp };
+    const formats = (f?: unknown) =>
+      validateConfig({ sftp, export: f === undefined ? {} : { formats: f } }, {}, 'test').export
+        .formats;
+    expect(formats()).toEqual(['csv']);
+    expect(formats(['csv', 'parquet'])).toEqual(['csv', 'parquet']);
+    expect(() => formats(['parquet'])).toThrow(
+      'export.formats: must include "csv" (the CSV files are always written): ["csv"] or ["csv", "parquet"]',
+    );
+    expect(() => formats(['csv', 'csv'])).toThrow('export.formats: lists a format twice');
+    expect(() => formats(['csv', 'xlsx'])).toThrow('export.formats.1');
+  });
+
   it('takes secrets from the environment', () => {
     const c = validateConfig(
       { sftp: { username: 'u', hostKeyFingerprint: fp } },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { csvCellWriter } from '../../src/core/csv-cells.js';
 import { escapeFormula, mergeLabels, statusLabel } from '../../src/core/csv-rows.js';
 import { DEFAULT_OPT_OUT_WORDS, DEFAULT_STATUS_CLASSES } from '../../src/core/outcomes.js';
 import { chooseDays } from '../../src/commands/export.js';
@@ -10,7 +11,22 @@ describe('CSV rows', () => {
   it.each([
     ['=SUM(A1)', "'=SUM(A1)"],
     ['+44', '+44'],
-    ['-1', "'-1"],
+    // A plain number, signed or not, with or without decimals, is never escaped (DESIGN.md):
+    // a spreadsheet reads it as a number and never runs it.
+    ['-1', '-1'],
+    ['-5', '-5'],
+    ['-0.5', '-0.5'],
+    ['+1.25', '+1.25'],
+    ['-12345678901234567890', '-12345678901234567890'],
+    // Anything else that starts with - or + is still escaped.
+    ['-1.', "'-1."],
+    ['-.5', "'-.5"],
+    ['-1e5', "'-1e5"],
+    ['- 1', "'- 1"],
+    ['+-1', "'+-1"],
+    ['--1', "'--1"],
+    ['-5 degrees', "'-5 degrees"],
+    ['-1\n', "'-1\n"],
     ['@here', "'@here"],
     ['\tx', "'\tx"],
     ['\rx', "'\rx"],
@@ -57,25 +73,26 @@ describe('CSV rows', () => {
   });
 
   it('escapes every text cell of a row, ids, codes and addresses included, but not plain numbers', () => {
-    const ctx = reportContext(
-      {
-        dir: '',
-        bom: false,
-        timeZone: 'UTC',
-        labels: mergeLabels({}),
-        escapeFormulas: true,
-        classes: DEFAULT_STATUS_CLASSES,
-        optOutWords: DEFAULT_OPT_OUT_WORDS,
-      },
-      '1970-01-01',
-    );
-    const row = statusesReport.toCsvRow(
+    const opts = {
+      dir: '',
+      bom: false,
+      timeZone: 'UTC',
+      labels: mergeLabels({}),
+      escapeFormulas: true,
+      classes: DEFAULT_STATUS_CLASSES,
+      optOutWords: DEFAULT_OPT_OUT_WORDS,
+    };
+    const ctx = reportContext(opts, '1970-01-01');
+    const cells = statusesReport.toRow(
       ['=1', '-2', 0, '=2+5', '+447700900123', '@SUM(1+1)', '-2+3'],
       ctx,
     );
+    // The report's cells are the values as stored; the CSV rules come after, for every report.
+    expect(cells).toEqual(['=1', '-2', 0, '=2+5', '', '+447700900123', '@SUM(1+1)', '-2+3']);
+    const row = csvCellWriter(statusesReport.columns, opts)(cells);
     expect(row).toEqual([
       "'=1",
-      "'-2",
+      '-2',
       '1970-01-01T00:00:00.000+00:00',
       "'=2+5",
       '',

@@ -244,6 +244,38 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 7,
+    name: 'exports by format; days exported again under the new cell rules',
+    sql: `
+      -- A report's day is now written as CSV and, with export.formats, as Parquet: one record
+      -- per format. Records from before are CSV.
+      CREATE TABLE exports_by_format (
+        report TEXT NOT NULL,
+        day TEXT NOT NULL,
+        format TEXT NOT NULL CHECK (format IN ('csv', 'parquet')),
+        path TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        exported_at INTEGER NOT NULL,
+        PRIMARY KEY (report, day, format)
+      );
+      INSERT INTO exports_by_format (report, day, format, path, rows, bytes, sha256, exported_at)
+        SELECT report, day, 'csv', path, rows, bytes, sha256, exported_at FROM exports;
+      DROP TABLE exports;
+      ALTER TABLE exports_by_format RENAME TO exports;
+    `,
+    run(db, ctx) {
+      // Plain numbers are no longer escaped and control characters are replaced: every day
+      // already exported is written again by the next export, so each report folder holds
+      // one kind of cell (a folder mixing '-1 and -1 is the type drift this avoids).
+      db.prepare(
+        `INSERT INTO dirty_days (day, marked_at) SELECT DISTINCT day, ? FROM exports WHERE true
+         ON CONFLICT (day) DO UPDATE SET marked_at = excluded.marked_at`,
+      ).run(ctx.nowMs);
+    },
+  },
+  {
     version: 8,
     name: 'kept files are read again to compare their content',
     // With afterIngest "keep", a re-upload under the same name with the same size and time
