@@ -6,7 +6,9 @@ import {
   asStoreError,
   describeError,
   isTransientStoreError,
+  sftpFailureOf,
 } from './errors.js';
+import { SessionKeeper } from './io/session-keeper.js';
 import { writeFileAtomic, writeFilesAtomic } from './io/csv-writer.js';
 import { createParquetEncoder } from './io/parquet.js';
 import type { Logger } from './io/logger.js';
@@ -153,24 +155,40 @@ export async function ingestOnce(
   signal?: AbortSignal,
   /** How slices are cut (tests and the bench; the service uses the defaults). */
   tuning: Pick<IngestOptions, 'sliceEvents' | 'batchSize' | 'memoryBudgetBytes'> = {},
+  /** The service's kept SSH session; without it, a session of this poll's own. */
+  sessions?: SessionKeeper<SftpSource>,
 ): Promise<IngestSummary> {
   const runId = storeStep(config, () => store.startRun('ingest', Date.now()));
   const runLog = log.child({ run: runId, job: 'ingest' });
-  let source: SftpSource | undefined;
+  const kept = sessions ?? new SessionKeeper(() => SftpSource.connect(config.sftp, runLog), 0);
+  let failed = true;
   try {
-    source = await SftpSource.connect(config.sftp, runLog);
-    const summary = await runIngest(
-      { source, store, log: runLog, clock: Date.now, ...(signal ? { signal } : {}) },
-      { ...config.sftp, sourceTimeZone: config.source.timezone, ...tuning },
-    );
-    const failed =
+    const poll = (source: SftpSource) =>
+      runIngest(
+        { source, store, log: runLog, clock: Date.now, ...(signal ? { signal } : {}) },
+        { ...config.sftp, sourceTimeZone: config.source.timezone, ...tuning },
+      );
+    const { session, reused } = await kept.acquire();
+    let summary: IngestSummary;
+    try {
+      summary = await poll(session);
+    } catch (err) {
+      // A kept session the server dropped while it was idle fails at the first request:
+      // connect again once, at once, instead of failing the poll into a backoff.
+      if (!reused || sftpFailureOf(err) !== 'connection') throw err;
+      runLog.info({ err: describeError(err) }, 'the kept SSH session was gone: connecting again');
+      await kept.release(true);
+      summary = await poll((await kept.acquire()).session);
+    }
+    const stopped =
       summary.stoppedEarly !== undefined && summary.stoppedEarly !== 'shutdown requested';
+    failed = stopped;
     try {
       store.endRun(
         runId,
-        !failed,
+        !stopped,
         summary,
-        failed ? (summary.stoppedEarly ?? null) : null,
+        stopped ? (summary.stoppedEarly ?? null) : null,
         Date.now(),
       );
     } catch (err) {
@@ -178,7 +196,7 @@ export async function ingestOnce(
     }
     runLog.info(
       { summary: compactSummary(summary) },
-      failed ? 'ingest stopped early' : 'ingest done',
+      stopped ? 'ingest stopped early' : 'ingest done',
     );
     return summary;
   } catch (err) {
@@ -186,7 +204,8 @@ export async function ingestOnce(
     recordFailure(store, runId, failure, runLog);
     throw failure;
   } finally {
-    await source?.close();
+    // A session that failed is not kept; one that worked waits for the next poll.
+    await kept.release(failed);
   }
 }
 

@@ -57,6 +57,8 @@ const sftpSchema = z.strictObject({
   connectTimeoutSeconds: z.number().min(1).default(20),
   operationTimeoutSeconds: z.number().min(1).default(60),
   keepaliveIntervalSeconds: z.number().min(0).default(10),
+  /** `run` keeps its SSH session between polls; unused this long, it is closed (0: every poll connects). */
+  sessionIdleSeconds: z.number().min(0).default(300),
 });
 
 const statusLabels = z.record(

@@ -5,6 +5,7 @@ import {
   LockedError,
   SftpError,
   StoreError,
+  isTransientStoreError,
 } from '../errors.js';
 
 const slug = (s: string) =>
@@ -33,4 +34,11 @@ export function failureKind(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return slug(code);
   return 'unexpected';
+}
+
+/** Operational failures are retried with backoff; anything else is a bug and ends the process. */
+export function isOperationalError(err: unknown): boolean {
+  if (err instanceof AppError) return true;
+  const code = (err as { code?: unknown }).code;
+  return isTransientStoreError(err) || (typeof code === 'string' && /^E[A-Z]+$/.test(code));
 }

@@ -64,5 +64,5 @@ describe('the metrics port', () => {
     // only that they end without the client closing them.
     await Promise.all([slow.closed, silent.closed]);
     expect(slow.socket.readableEnded || slow.socket.destroyed).toBe(true);
-  }, 30_000);
+  });
 });

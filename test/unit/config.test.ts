@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
 
@@ -297,5 +298,27 @@ describe('problems across fields', () => {
         sftp.hostKeyFingerprint: required; run \`webio-reports doctor\` to see the fingerprint the server offers, check it with its administrator, and pin it
         sftp.errorDir: must not be inside sftp.processedDir (/x): retention of processed files would reach quarantined ones]
     `);
+  });
+});
+
+describe('the example config', () => {
+  const example = JSON.parse(
+    fs.readFileSync(new URL('../../config/config.example.json', import.meta.url), 'utf8'),
+  ) as { sftp: Record<string, unknown> };
+
+  it('pins no host key: the first doctor shows the server’s, not a mismatch with a made-up one', () => {
+    expect(example.sftp.hostKeyFingerprint).toBeUndefined();
+  });
+
+  it('derives processed/ and error/ from remoteDir, so changing remoteDir is enough', () => {
+    const c = validateConfig(
+      { ...example, sftp: { ...example.sftp, remoteDir: '/data/in', hostKeyFingerprint: fp } },
+      {},
+      'example',
+    );
+    expect([c.sftp.processedDir, c.sftp.errorDir]).toEqual([
+      '/data/in/processed',
+      '/data/in/error',
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JobRunner } from '../../src/service/job-runner.js';
 import { AppError } from '../../src/errors.js';
-import { isOperationalError } from '../../src/commands/run.js';
+import { isOperationalError } from '../../src/service/failure-kind.js';
 
 type Entry = { level: string; msg: string | undefined };
 
