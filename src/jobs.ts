@@ -324,6 +324,8 @@ export async function purgeOnce(
   log: Logger,
   dryRun = false,
   signal?: AbortSignal,
+  /** The service's kept SSH session, borrowed for the server's folders. */
+  sessions?: SessionKeeper<SftpSource>,
 ): Promise<PurgeSummary> {
   const purgeLog = log.child({ job: 'purge' });
   const forgotten = dryRun ? 0 : await tidyExportDir(config, store, purgeLog);
@@ -339,7 +341,7 @@ export async function purgeOnce(
             ),
           remove: removeExportFile,
         },
-        connect: () => SftpSource.connect(config.sftp),
+        connect: sessions ? () => sessions.lease() : () => SftpSource.connect(config.sftp),
         clock: Date.now,
         log: purgeLog,
         ...(signal ? { signal } : {}),

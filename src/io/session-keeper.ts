@@ -46,6 +46,21 @@ export class SessionKeeper<S extends KeptSession> {
     this.idle.unref();
   }
 
+  /**
+   * The kept session for code that closes what it is given (retention's `connect`): its
+   * `close()` hands the session back to the keeper instead of ending it.
+   */
+  async lease(): Promise<S> {
+    const { session } = await this.acquire();
+    return new Proxy(session, {
+      get: (target, key) => {
+        if (key === 'close') return () => this.release(false);
+        const value = Reflect.get(target, key, target) as unknown;
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+  }
+
   /** Closes the kept session, if any (at shutdown). */
   async close(): Promise<void> {
     this.stopIdleTimer();

@@ -156,7 +156,9 @@ export async function startService(
     if (outcome !== 'ran' && outcome !== 'failed') return;
     // Retention after each daily export; its failures are logged and retried next time.
     await runner.tick('purge', async () => {
-      const s = await handle.withWriteLock(() => purgeOnce(config, store, log));
+      const s = await handle.withWriteLock(() =>
+        purgeOnce(config, store, log, false, abort.signal, sessions),
+      );
       if (s.failures.length)
         throw new AppError('PURGE_INCOMPLETE', `retention: ${s.failures.join('; ')}`);
     });

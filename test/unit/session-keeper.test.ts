@@ -79,3 +79,17 @@ describe('a session kept across polls', () => {
     expect((await keeper.acquire()).reused).toBe(false);
   });
 });
+
+describe('a kept session lent to code that closes it', () => {
+  it('goes back to the keeper on close, still open, and is reused', async () => {
+    const { made, connect } = sessions();
+    const keeper = new SessionKeeper(connect, 60_000);
+    const lent = await keeper.lease();
+    expect(lent.id).toBe(1);
+    await lent.close();
+    expect(made[0]!.closed).toBe(false);
+    const next = await keeper.acquire();
+    expect([next.session.id, next.reused]).toEqual([1, true]);
+    await keeper.close();
+  });
+});
