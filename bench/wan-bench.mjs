@@ -1,7 +1,8 @@
 // npm run bench:wan [-- N]: our full ingest (fetch, parse, store, move) and
 // `lftp mirror --parallel=4` (download only) of the same N files (default 2,000) from a real
 // OpenSSH sshd, through a latency-injecting proxy at round trips of 0, 20, 40 and 80 ms.
-// Prints files/s, our ratio to lftp, and our rate as a fraction of our own loopback rate.
+// Prints files/s, our ratio to lftp, and our rate as a fraction of our own loopback rate;
+// then `run` itself through the same proxy: an idle poll, and a backlog dropped while it runs.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import fs from 'node:fs';
@@ -11,6 +12,7 @@ import { generateSampleFiles } from '../dist/demo/sample-files.js';
 import { startSshd } from '../test/helpers/sshd.mjs';
 import { ingestInChild } from './ingest-run.mjs';
 import { startLatencyProxy } from './latency-proxy.mjs';
+import { measureRun } from './run-service.mjs';
 
 const N = Number(process.argv[2] ?? 2_000);
 const RTTS = (process.env.RTTS ?? '0,20,40,80').split(',').map(Number);
@@ -109,6 +111,50 @@ try {
   }
   if (!hasLftp) console.log('lftp not installed (apt-get install -y lftp): no reference figures');
   console.log('targets at 40 ms: >= 20x lftp, >= 50% of our loopback rate');
+
+  // The service itself: its SSH session is kept across polls, so an idle poll costs a few
+  // round trips and a backlog that arrives while it runs costs no connection.
+  const files = fs.readdirSync(master).map((n) => [n, fs.readFileSync(path.join(master, n))]);
+  const service = [];
+  for (const rtt of RTTS) {
+    const proxy = rtt > 0 ? await startLatencyProxy(sshd.port, rtt / 2) : undefined;
+    try {
+      const r = await measureRun(sshd, {
+        port: proxy?.port ?? sshd.port,
+        local: path.join(work, `run-${rtt}`),
+        remoteDir: path.join(sshd.root, `run-${rtt}`),
+        files,
+      });
+      service.push({ rtt, ...r });
+      console.error(`run at RTT ${rtt} ms done`);
+    } finally {
+      await proxy?.close();
+    }
+  }
+  const runLoop = service.find((r) => r.rtt === 0);
+  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  console.log(
+    `\nrun (the service, one SSH session kept across polls): idle polls, and the poll that drains ${N.toLocaleString('en')} files dropped while it runs`,
+  );
+  console.log(
+    'RTT ms   idle poll ms   = round trips   backlog s   files/s   of loopback   phases of the backlog poll (s: checks, list, rounds, finishing)',
+  );
+  for (const r of service) {
+    const idle = med(r.idle);
+    const p = r.phases ?? {};
+    console.log(
+      `${String(r.rtt).padStart(6)} ${(idle * 1000).toFixed(0).padStart(14)} ${(r.rtt ? ((idle * 1000) / r.rtt).toFixed(1) : '-').padStart(15)} ${r.backlog.toFixed(2).padStart(11)} ${Math.round(
+        N / r.backlog,
+      )
+        .toLocaleString('en')
+        .padStart(
+          9,
+        )} ${runLoop ? `${((runLoop.backlog / r.backlog) * 100).toFixed(0).padStart(11)} %` : ''}   ${[p.checks, p.list, p.rounds, p.finishing].map((x) => (x ?? 0).toFixed(2)).join(', ')}${r.backlogPolls > 1 ? ` (${r.backlogPolls} polls)` : ''}`,
+    );
+  }
+  console.log(
+    'targets at 40 ms: an idle poll <= 6 round trips; the backlog at >= 50% of the loopback rate',
+  );
 } finally {
   sshd.stop();
   fs.rmSync(work, { recursive: true, force: true });

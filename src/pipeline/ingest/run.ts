@@ -35,8 +35,11 @@ export async function runIngest(deps: IngestDeps, opts: IngestOptions): Promise<
   const { clock } = deps;
   const started = clock();
   const summary = emptySummary();
+  const lap = laps(clock);
   await checkFolders(deps.source, opts);
+  summary.phases.checks = lap();
   const { todo, leftovers } = await listAndChoose(deps, opts, summary);
+  summary.phases.list = lap();
 
   const batchSize = opts.batchSize ?? 1000;
   const budget = new ByteBudget(opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES);
@@ -63,9 +66,11 @@ export async function runIngest(deps: IngestDeps, opts: IngestOptions): Promise<
   } catch (err) {
     loopError = err;
   }
+  summary.phases.rounds = lap();
   // Moves already under way finish (or fail and are recorded) before the run ends, even when
   // a commit failed: nothing is left running behind a returned or thrown result.
   const settled = await Promise.allSettled(pendingFinishes);
+  summary.phases.finishing = lap();
   if (loopError !== undefined) throw loopError;
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
@@ -81,6 +86,17 @@ export async function runIngest(deps: IngestDeps, opts: IngestOptions): Promise<
     summary.changed.length;
   summary.seconds = (clock() - started) / 1000;
   return summary;
+}
+
+/** Seconds since the last call (the first: since it was made), for the phases of a poll. */
+function laps(clock: Clock): () => number {
+  let last = clock();
+  return () => {
+    const now = clock();
+    const seconds = (now - last) / 1000;
+    last = now;
+    return seconds;
+  };
 }
 
 /**

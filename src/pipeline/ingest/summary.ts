@@ -58,6 +58,12 @@ export type IngestSummary = {
   /** Set when the run stopped early (connection lost, shutdown). */
   stoppedEarly?: string;
   seconds: number;
+  /**
+   * Where the seconds went: checking the folders, listing (and choosing), the rounds of
+   * fetching and committing (finishes overlap with them), and the finishes still running
+   * after the last round.
+   */
+  phases: { checks: number; list: number; rounds: number; finishing: number };
 };
 
 /** A summary of a poll that has done nothing yet. */
@@ -84,5 +90,6 @@ export function emptySummary(): IngestSummary {
     notFetched: 0,
     leftOnServer: 0,
     seconds: 0,
+    phases: { checks: 0, list: 0, rounds: 0, finishing: 0 },
   };
 }
