@@ -37,6 +37,16 @@ function resolvedByIntl(name: string): string | undefined {
 
 /** Why `name` is refused as a time zone, or undefined when it is accepted. */
 export function timeZoneProblem(name: string): string | undefined {
+  // Newer Intl (Node 22 and later) accepts offsets as zones; the rule is the same on every Node.
+  const offset = /^([+-])(\d{2}):?(\d{2})?$/.exec(name);
+  if (offset) {
+    const hours = Number(offset[2]);
+    const etc =
+      offset[3] && offset[3] !== '00'
+        ? undefined
+        : `Etc/GMT${offset[1] === '+' ? '-' : '+'}${hours}`;
+    return `"${name}" is an offset, not an IANA time zone: it never follows summer time; write the zone as Region/City, e.g. "Europe/London"${etc ? `, or "${etc}" for that fixed offset (its sign is reversed)` : ''}`;
+  }
   const resolved = resolvedByIntl(name);
   if (resolved === undefined) return 'not an IANA time zone (e.g. "Europe/London", "UTC")';
   if (name === 'UTC' || ETC.test(name)) return undefined;

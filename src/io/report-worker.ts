@@ -50,13 +50,17 @@ function render(job: RenderJob): void {
         Atomics.wait(control, CREDITS, Atomics.load(control, CREDITS));
       if (Atomics.load(control, CANCELLED) !== 0) break;
       Atomics.sub(control, CREDITS, 1);
-      // Parquet bytes move to the main thread instead of being copied.
+      // Parquet bytes move to the main thread instead of being copied, when they own their
+      // memory: a view into a shared pool (Node's small Buffers) cannot be transferred (Node
+      // 22 and later refuse it), so it is copied.
       if (typeof chunk.data === 'string')
         post({ type: 'chunk', id: job.id, file: chunk.file, data: chunk.data });
-      else
-        parentPort?.postMessage({ type: 'chunk', id: job.id, file: chunk.file, data: chunk.data }, [
-          chunk.data.buffer as ArrayBuffer,
+      else {
+        const data = ownsItsMemory(chunk.data) ? chunk.data : new Uint8Array(chunk.data);
+        parentPort?.postMessage({ type: 'chunk', id: job.id, file: chunk.file, data }, [
+          data.buffer as ArrayBuffer,
         ]);
+      }
     }
     post({ type: 'done', id: job.id, rows: counter.rows });
   } catch (err) {
@@ -68,6 +72,20 @@ function render(job: RenderJob): void {
       ...(typeof code === 'string' ? { code } : {}),
     });
   }
+}
+
+/**
+ * True when `bytes` is the whole of an ArrayBuffer of its own, too large to come from
+ * Node's Buffer pool (allocations under half of Buffer.poolSize share one): it can be
+ * transferred.
+ */
+function ownsItsMemory(bytes: Uint8Array): boolean {
+  return (
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.byteLength >= Buffer.poolSize &&
+    bytes.buffer instanceof ArrayBuffer
+  );
 }
 
 parentPort?.on('message', (job: RenderJob) => render(job));

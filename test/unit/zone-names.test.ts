@@ -18,8 +18,20 @@ describe('time zone names', () => {
     expect(timeZoneProblem('europe/london')).toMatch(/old alias/);
   });
 
-  it('refuses what Intl does not know, offsets written as text included', () => {
-    for (const z of ['Mars/Olympus', 'Etc/Nowhere', '+01:00', '', 'Europe/'])
+  it('refuses what Intl does not know', () => {
+    for (const z of ['Mars/Olympus', 'Etc/Nowhere', '', 'Europe/'])
       expect(timeZoneProblem(z), z).toBe('not an IANA time zone (e.g. "Europe/London", "UTC")');
+  });
+
+  it('refuses an offset on every Node (newer Intl accepts one), naming the Etc zone to use', () => {
+    // +01:00 is one hour east of UTC: Etc/GMT-1 in the tz database's reversed signs.
+    expect(timeZoneProblem('+01:00')).toBe(
+      '"+01:00" is an offset, not an IANA time zone: it never follows summer time; write the zone as Region/City, e.g. "Europe/London", or "Etc/GMT-1" for that fixed offset (its sign is reversed)',
+    );
+    expect(timeZoneProblem('-0500')).toContain('or "Etc/GMT+5" for that fixed offset');
+    // India's half hour has no Etc zone: only Region/City is offered.
+    expect(timeZoneProblem('+05:30')).toBe(
+      '"+05:30" is an offset, not an IANA time zone: it never follows summer time; write the zone as Region/City, e.g. "Europe/London"',
+    );
   });
 });
