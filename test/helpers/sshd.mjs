@@ -209,9 +209,31 @@ export function passwordUser(name = 'webiotest') {
       'the password-login test needs root to create a local user for sshd; run the suite as root (CI does)',
     );
   }
-  if (spawnSync('id', [name]).status !== 0)
+  if (spawnSync('id', [name]).status !== 0) {
     execFileSync('useradd', ['--no-create-home', '--shell', '/bin/sh', name]);
+    // The suite's global teardown removes the users it added (and only those).
+    fs.writeFileSync(createdUserMarker(name), '');
+  }
   const password = `pw-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
   execFileSync('chpasswd', { input: `${name}:${password}\n` });
   return { name, password };
+}
+
+/** Where the suite notes that it added a system user, so that teardown removes only those. */
+/** @param {string} name */
+export function createdUserMarker(name) {
+  return path.join(os.tmpdir(), `webio-test-created-user-${name}`);
+}
+
+/**
+ * Removes the system users the suite added (their markers say which); a user that was there
+ * before the suite ran is left alone.
+ */
+export function removeCreatedUsers(names = ['webiotest']) {
+  for (const name of names) {
+    const marker = createdUserMarker(name);
+    if (!fs.existsSync(marker)) continue;
+    spawnSync('userdel', [name]);
+    fs.rmSync(marker, { force: true });
+  }
 }
