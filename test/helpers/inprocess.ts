@@ -4,10 +4,12 @@ import { SqliteStore } from '../../src/io/sqlite-store.js';
 import { runIngest, type IngestOptions } from '../../src/pipeline/ingest-run.js';
 import type { Log, Source } from '../../src/pipeline/ports.js';
 import type { setupConfig } from './harness.js';
+import { memoryLog } from './log-sink.js';
 
 type Setup = ReturnType<typeof setupConfig>;
 
-export const quiet: Log = { debug() {}, info() {}, warn() {}, error() {} };
+/** A log for runs whose lines the test does not read. */
+export const quiet: Log = memoryLog();
 
 /**
  * One poll run in this process against the test's real sshd and SQLite file, so that its

@@ -5,10 +5,10 @@ import { validateConfig } from '../../src/config/load.js';
 import { startEmbeddedSftpServer } from '../../src/demo/embedded-sftp-server.js';
 import { SftpSource } from '../../src/io/sftp-source.js';
 import { runIngest } from '../../src/pipeline/ingest-run.js';
-import type { Log } from '../../src/pipeline/ports.js';
 import { messageSend } from '../fixtures/webio.js';
 import { dropFile, listDir, setupConfig, tempDir } from '../helpers/harness.js';
 import { ingestInProcess, openStore } from '../helpers/inprocess.js';
+import { memoryLog } from '../helpers/log-sink.js';
 import { startProftpd } from '../helpers/proftpd.mjs';
 import { startSshd, type Sshd } from '../helpers/sshd.mjs';
 
@@ -19,12 +19,6 @@ const send = (i: number) => JSON.stringify({ ...messageSend, communicationAction
 
 function fill(dir: string): void {
   for (let i = 0; i < FILES; i++) dropFile(dir, `f${String(i).padStart(4, '0')}.json`, send(i));
-}
-
-/** A log that keeps its warnings. */
-function recordingLog(): Log & { warnings: string[] } {
-  const warnings: string[] = [];
-  return { warnings, debug() {}, info() {}, error() {}, warn: (_o, m) => warnings.push(m ?? '') };
 }
 
 describe('a server that limits the files open at once', () => {
@@ -50,15 +44,15 @@ describe('a server that limits the files open at once', () => {
     try {
       const t = setupConfig(proftpd);
       fill(t.remoteDir);
-      const log = recordingLog();
+      const log = memoryLog();
       const s = await ingestInProcess(t, {}, { log });
       expect(s.stoppedEarly).toBeUndefined();
       expect(s.fetchErrors).toEqual([]);
       expect(s.fetched).toBe(FILES);
       expect(listDir(t.processedDir)).toHaveLength(FILES);
-      expect(log.warnings.filter((w) => /refused to open more than \d+ file/.test(w))).toHaveLength(
-        1,
-      );
+      expect(
+        log.messages('warn').filter((w) => /refused to open more than \d+ file/.test(w)),
+      ).toHaveLength(1);
     } finally {
       proftpd.stop();
     }
@@ -85,7 +79,7 @@ describe('a server that limits the files open at once', () => {
       {},
       'test',
     );
-    const log = recordingLog();
+    const log = memoryLog();
     const source = await SftpSource.connect(config.sftp, log);
     const store = openStore({ config } as Parameters<typeof openStore>[0]);
     try {
@@ -97,9 +91,9 @@ describe('a server that limits the files open at once', () => {
       expect(s.fetchErrors).toEqual([]);
       expect(s.fetched).toBe(FILES);
       expect(source.openLimit).toBe(40);
-      expect(log.warnings.filter((w) => /refused to open more than 40 file/.test(w))).toHaveLength(
-        1,
-      );
+      expect(
+        log.messages('warn').filter((w) => /refused to open more than 40 file/.test(w)),
+      ).toHaveLength(1);
       expect(store.counts().typed.sends).toBe(FILES);
     } finally {
       store.close();
@@ -135,7 +129,7 @@ describe('a server that limits the files open at once', () => {
     const store = openStore({ config } as Parameters<typeof openStore>[0]);
     try {
       const s = await runIngest(
-        { source, store, log: recordingLog(), clock: Date.now },
+        { source, store, log: memoryLog(), clock: Date.now },
         { ...config.sftp, sourceTimeZone: 'UTC' },
       );
       expect(s.stoppedEarly).toBeUndefined();
