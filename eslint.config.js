@@ -13,6 +13,18 @@ export default tseslint.config(
     },
   },
   {
+    // Rules that need the types: a promise nobody awaits loses its failure (a poll that
+    // crashed in silence), and a switch over a union must say what each member does.
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+    },
+  },
+  {
     // The pure core, and the reports (queries as text, rows mapped by pure functions), never
     // reach for I/O: no fs, network, database or process.
     files: ['src/core/**/*.ts', 'src/reports/**/*.ts'],
