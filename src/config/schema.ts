@@ -168,6 +168,6 @@ type ParsedConfig = z.output<typeof configSchema>;
 export type Config = ParsedConfig & {
   sftp: ParsedConfig['sftp'] & { processedDir: string; errorDir: string };
   /** From env WEBIO_REPORTS_HASH_KEY, only with export.addressMode "hash"; never logged. */
-  export: ParsedConfig['export'] & { hashKey?: string };
+  export: ParsedConfig['export'] & { hashKey?: string | undefined };
   schedule: ParsedConfig['schedule'] & { timezone: string };
 };

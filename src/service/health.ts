@@ -20,15 +20,15 @@ export type ServiceState = {
   startedAt: number;
   lastPollOkAt?: number;
   /** The kind of the last poll failure (see failure-kind.ts), never its message. */
-  lastPollFailure?: string;
+  lastPollFailure?: string | undefined;
   lastExportOkAt?: number;
   /** The kind of the last export failure. */
-  lastExportFailure?: string;
+  lastExportFailure?: string | undefined;
   /**
    * When the scheduled export that has not completed came due: a tick of this service, or one
    * the store recorded (or the schedule says passed) before it started.
    */
-  exportDueSince?: number;
+  exportDueSince?: number | undefined;
 };
 
 export type Health = {

@@ -59,7 +59,7 @@ async function exportWith(mode: ExportOptions['addressMode']) {
       escapeFormulas: true,
       classes: DEFAULT_STATUS_CLASSES,
       optOutWords: DEFAULT_OPT_OUT_WORDS,
-      addressMode: mode,
+      ...(mode !== undefined ? { addressMode: mode } : {}),
       hashKey: KEY,
     },
     ['2021-07-02'],
