@@ -13,7 +13,7 @@ import { writeFileAtomic, writeFilesAtomic } from './io/csv-writer.js';
 import { createParquetEncoder } from './io/parquet.js';
 import type { Logger } from './io/logger.js';
 import { StoreLock } from './io/lock.js';
-import { SftpSource } from './io/sftp-source.js';
+import { SftpSource } from './io/sftp/index.js';
 import { ReportWorkers, exportThreads } from './io/report-workers.js';
 import { SqliteStore } from './io/sqlite-store.js';
 import {

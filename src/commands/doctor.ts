@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.js';
 import { formatMode, makeDirs } from '../io/file-modes.js';
 import { listExportFiles } from '../io/export-files.js';
 import { lockFile } from '../io/lock.js';
-import { SftpSource } from '../io/sftp-source.js';
+import { SftpSource } from '../io/sftp/index.js';
 import { SqliteStore } from '../io/sqlite-store.js';
 import { mergeLabels } from '../core/csv-rows.js';
 import { formatStatusCodes } from '../core/status-check.js';

@@ -93,7 +93,7 @@ export type ReadFile = FileVersion & {
 };
 
 /**
- * The SFTP folder as the ingest pipeline sees it; `io/sftp-source.ts` is the real one.
+ * The SFTP folder as the ingest pipeline sees it; `io/sftp/source.ts` is the real one.
  * Failures are `SftpError`s whose `kind` says what went wrong (`not-found`, `denied`,
  * `exists`, `failure` about one file; `connection` for the session).
  */

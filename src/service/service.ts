@@ -6,7 +6,7 @@ import { finishPendingErasure } from '../erase-job.js';
 import type { Logger } from '../io/logger.js';
 import { ServiceMetrics, startMetricsServer } from '../io/metrics-server.js';
 import { SessionKeeper } from '../io/session-keeper.js';
-import { SftpSource } from '../io/sftp-source.js';
+import { SftpSource } from '../io/sftp/index.js';
 import { exportOnce, ingestOnce, openServiceStore, purgeOnce } from '../jobs.js';
 import { dueExport } from './catch-up.js';
 import { failureKind, isOperationalError } from './failure-kind.js';

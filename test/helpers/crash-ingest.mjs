@@ -6,7 +6,7 @@
 // rename:N (after N files moved). Env BATCH_SIZE and SLICE_EVENTS size the rounds and slices.
 import { loadConfig } from '../../dist/config/load.js';
 import { openStore } from '../../dist/jobs.js';
-import { SftpSource } from '../../dist/io/sftp-source.js';
+import { SftpSource } from '../../dist/io/sftp/index.js';
 import { runIngest } from '../../dist/pipeline/ingest-run.js';
 
 const [configFile, spec] = process.argv.slice(2);

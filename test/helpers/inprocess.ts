@@ -1,5 +1,5 @@
 import { validateConfig } from '../../src/config/load.js';
-import { SftpSource } from '../../src/io/sftp-source.js';
+import { SftpSource } from '../../src/io/sftp/index.js';
 import { SqliteStore } from '../../src/io/sqlite-store.js';
 import { runIngest, type IngestOptions } from '../../src/pipeline/ingest-run.js';
 import type { Log, Source } from '../../src/pipeline/ports.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
 import { startEmbeddedSftpServer } from '../../src/demo/embedded-sftp-server.js';
-import { SftpSource } from '../../src/io/sftp-source.js';
+import { SftpSource } from '../../src/io/sftp/index.js';
 import { runIngest } from '../../src/pipeline/ingest-run.js';
 import { messageSend } from '../fixtures/webio.js';
 import { dropFile, listDir, setupConfig, tempDir } from '../helpers/harness.js';

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import SftpClient from 'ssh2-sftp-client';
 import { describe, expect, it } from 'vitest';
 import { startEmbeddedSftpServer } from '../../src/demo/embedded-sftp-server.js';
-import { openSocket, sftpChannelOf } from '../../src/io/sftp-connection.js';
+import { openSocket, sftpChannelOf } from '../../src/io/sftp/connect.js';
 import { tempDir } from '../helpers/harness.js';
 
 const require = createRequire(import.meta.url);

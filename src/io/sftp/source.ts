@@ -1,129 +1,14 @@
 import { posix } from 'node:path';
-import fs from 'node:fs';
+import type net from 'node:net';
 import type { Socket } from 'node:net';
-import { createHash } from 'node:crypto';
-import SftpClient from 'ssh2-sftp-client';
+import type SftpClient from 'ssh2-sftp-client';
 import type { SFTPWrapper, Stats } from 'ssh2';
-import { entryKind, type RemoteEntry } from '../core/select-files.js';
-import {
-  ConfigError,
-  HostKeyMismatchError,
-  SftpError,
-  describeError,
-  type SftpFailure,
-} from '../errors.js';
-import type { FileVersion, Log, ReadFile, Source } from '../pipeline/ports.js';
+import { entryKind, type RemoteEntry } from '../../core/select-files.js';
+import { SftpError, describeError } from '../../errors.js';
+import type { FileVersion, Log, ReadFile, Source } from '../../pipeline/ports.js';
+import { connectSession, probeHostKey, type SftpSettings } from './connect.js';
+import { SftpOpError } from './errors.js';
 import { OpenGate } from './open-gate.js';
-import { TickBatcher, openSocket, sftpChannelOf } from './sftp-connection.js';
-
-export type SftpSettings = {
-  host: string;
-  port: number;
-  username: string;
-  password?: string | undefined;
-  privateKeyPath?: string | undefined;
-  passphrase?: string | undefined;
-  hostKeyFingerprint?: string | undefined;
-  connectTimeoutSeconds: number;
-  operationTimeoutSeconds: number;
-  keepaliveIntervalSeconds: number;
-  /** Files open on the server at once, at most (sftp.concurrency). */
-  concurrency: number;
-};
-
-/** `SHA256:<base64 without padding>` of a raw host key, as `ssh-keygen -lf` prints it. */
-export function fingerprintOf(key: Buffer): string {
-  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
-}
-
-/** The key type named inside an SSH wire-format public key ("ssh-ed25519", ...). */
-export function keyTypeOf(key: Buffer): string {
-  if (key.length < 4) return 'unknown';
-  const len = key.readUInt32BE(0);
-  return len > 0 && len < 64 && key.length >= 4 + len
-    ? key.subarray(4, 4 + len).toString('latin1')
-    : 'unknown';
-}
-
-function samePin(a: string, b: string): boolean {
-  return a.replace(/=+$/, '') === b.replace(/=+$/, '');
-}
-
-/**
- * Reads a private key file. Its mode was checked with the config (config/load.ts); this is
- * the same refusal for a caller that built its settings by hand.
- */
-function readPrivateKey(file: string): Buffer {
-  try {
-    if ((fs.statSync(file).mode & 0o077) === 0) return fs.readFileSync(file);
-  } catch (err) {
-    throw new ConfigError(
-      `sftp.privateKeyPath ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-    );
-  }
-  throw new ConfigError(
-    `sftp.privateKeyPath ${file} is readable by group or others; run \`chmod 600 ${file}\``,
-  );
-}
-
-/**
- * ssh2-sftp-client prints "Global error listener: …" to the console for errors that also
- * reach the caller (a connect that fails rejects with the same error); this source watches
- * the connection itself, so the library's own listeners stay silent.
- */
-const QUIET_LISTENERS = { error: () => undefined, end: () => undefined, close: () => undefined };
-
-const SFTP_STATUS: Record<number, string> = {
-  1: 'end of file',
-  2: 'no such file',
-  3: 'permission denied',
-  4: 'failure',
-  5: 'bad message',
-  6: 'no connection',
-  7: 'connection lost',
-  8: 'operation unsupported',
-};
-
-function sftpErrorText(err: unknown): string {
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'number' && SFTP_STATUS[code]) {
-    const msg = (err as Error).message;
-    return msg && msg.toLowerCase() !== SFTP_STATUS[code]
-      ? `${SFTP_STATUS[code]} (${msg})`
-      : SFTP_STATUS[code];
-  }
-  return describeError(err);
-}
-
-/** SFTP status codes (draft-ietf-secsh-filexfer) as the kind of failure they report. */
-function failureOfStatus(code: unknown): SftpFailure {
-  switch (code) {
-    case 2:
-    case 10: // no such path (v4+)
-      return 'not-found';
-    case 3:
-    case 12: // write protect
-      return 'denied';
-    case 11: // file already exists (v5+; ProFTPD sends it to a v3 client too)
-      return 'exists';
-    case 6:
-    case 7:
-      return 'connection';
-    default:
-      // A status the server answered with is about this request, not the session.
-      return typeof code === 'number' ? 'failure' : 'connection';
-  }
-}
-
-/** An SFTP error with the server's status code preserved. */
-export class SftpOpError extends SftpError {
-  readonly status: number | string | undefined;
-  constructor(stage: string, path: string, cause: unknown) {
-    const code = (cause as { code?: unknown }).code;
-    super(stage, `${path}: ${sftpErrorText(cause)}`, { cause, kind: failureOfStatus(code) });
-    this.status = typeof code === 'number' || typeof code === 'string' ? code : undefined;
-  }
-}
 
 /** READDIR requests kept in flight while listing a folder. */
 const READDIR_IN_FLIGHT = 8;
@@ -190,74 +75,17 @@ export class SftpSource implements Source {
   }
 
   /**
-   * Connects and authenticates. The host key is checked against the pin before any
-   * credential is sent; a mismatch is a HostKeyMismatchError naming the offered key.
+   * Connects and authenticates (see `connectSession`): the host key is checked against the
+   * pin before any credential is sent.
    */
   static async connect(s: SftpSettings, log?: Log): Promise<SftpSource> {
-    const client = new SftpClient('webio-reports', QUIET_LISTENERS);
-    let offered: string | undefined;
-    let offeredType = '';
-    const privateKey = s.privateKeyPath ? readPrivateKey(s.privateKeyPath) : undefined;
-    const pin = s.hostKeyFingerprint;
-    let sock: Socket | undefined;
-    let sftp: SFTPWrapper;
-    try {
-      sock = await openSocket(s.host, s.port, s.connectTimeoutSeconds * 1000);
-      sftp = sftpChannelOf(
-        await client.connect({
-          sock,
-          host: s.host,
-          port: s.port,
-          username: s.username,
-          ...(s.password !== undefined ? { password: s.password } : {}),
-          ...(privateKey !== undefined ? { privateKey } : {}),
-          ...(s.passphrase !== undefined ? { passphrase: s.passphrase } : {}),
-          readyTimeout: s.connectTimeoutSeconds * 1000,
-          keepaliveInterval: s.keepaliveIntervalSeconds * 1000,
-          keepaliveCountMax: 3,
-          hostVerifier: (key: Buffer) => {
-            offered = fingerprintOf(key);
-            offeredType = keyTypeOf(key);
-            return pin !== undefined && samePin(offered, pin);
-          },
-        }),
-      );
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      sock?.destroy();
-      if (offered !== undefined && (pin === undefined || !samePin(offered, pin))) {
-        const mismatch = new HostKeyMismatchError(`${offered} (${offeredType})`, pin);
-        throw mismatch;
-      }
-      throw err instanceof SftpError ? err : classifyConnectError(err, s);
-    }
+    const { client, sock, sftp } = await connectSession(s);
     return new SftpSource(client, sock, sftp, s.operationTimeoutSeconds * 1000, s.concurrency, log);
   }
 
-  /** Connects only far enough to learn the server's host key fingerprint; sends no credentials. */
-  static async probeHostKey(
-    s: Pick<SftpSettings, 'host' | 'port' | 'username' | 'connectTimeoutSeconds'>,
-  ): Promise<{ fingerprint: string; keyType: string }> {
-    const client = new SftpClient('webio-reports-probe', QUIET_LISTENERS);
-    let found: { fingerprint: string; keyType: string } | undefined;
-    try {
-      await client.connect({
-        host: s.host,
-        port: s.port,
-        username: 'probe',
-        readyTimeout: s.connectTimeoutSeconds * 1000,
-        hostVerifier: (key: Buffer) => {
-          found = { fingerprint: fingerprintOf(key), keyType: keyTypeOf(key) };
-          return false;
-        },
-      });
-    } catch (err) {
-      if (found) return found;
-      throw classifyConnectError(err, s);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-    throw new SftpError('connect', 'the server never showed a host key');
+  /** Connects only far enough to learn the server's host key; sends no credentials. */
+  static probeHostKey(s: Parameters<typeof probeHostKey>[0]): ReturnType<typeof probeHostKey> {
+    return probeHostKey(s);
   }
 
   /** Set once the session is known dead (a request timed out): later calls fail at once. */
@@ -599,70 +427,22 @@ export class SftpSource implements Source {
   }
 }
 
-function classifyConnectError(
-  err: unknown,
-  s: Pick<SftpSettings, 'host' | 'port' | 'username'> & { privateKeyPath?: string | undefined },
-): SftpError {
-  const text = describeError(err);
-  const where = `${s.username}@${s.host}:${s.port}`;
-  // These messages say what happened and what to do; the raw library text (kept in the
-  // fallback) would only repeat it less clearly after the hint.
-  const fail = (stage: string, message: string) => new SftpError(stage, message);
-  if (/ENOTFOUND|EAI_AGAIN|EAI_NONAME/.test(text)) {
-    return fail(
-      'connect',
-      `${where}: the host name ${s.host} could not be resolved (DNS); check sftp.host and the machine's DNS`,
-    );
+/**
+ * Lets every request written in one turn of the event loop leave in one write: with many
+ * requests in flight, one syscall per SFTP packet would dominate. Called before each
+ * request; the socket is uncorked at the end of the turn.
+ */
+export class TickBatcher {
+  private corked = false;
+  constructor(private readonly sock: net.Socket) {}
+
+  batch(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.sock.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      this.sock.uncork();
+    });
   }
-  if (/authentication|All configured authentication methods failed/i.test(text)) {
-    return fail(
-      'auth',
-      `${where}: authentication failed; check sftp.username and the password or private key`,
-    );
-  }
-  if (/no TCP connection within/.test(text)) {
-    return fail(
-      'connect',
-      `${where}: no TCP connection within the connect timeout (sftp.connectTimeoutSeconds); is the host reachable and the port open?`,
-    );
-  }
-  if (/Timed out while waiting for handshake|ETIMEDOUT|timed out/i.test(text)) {
-    return fail('connect', `${where}: no SSH handshake within the connect timeout`);
-  }
-  if (/ECONNREFUSED/.test(text)) {
-    return fail(
-      'connect',
-      `${where}: connection refused; is the SFTP server running and the port right?`,
-    );
-  }
-  if (/EHOSTUNREACH|ENETUNREACH/.test(text)) {
-    return fail('connect', `${where}: no route to the host; check sftp.host and the network`);
-  }
-  if (/Connection lost before handshake|ECONNRESET|not an SSH|Bad identification/i.test(text)) {
-    return fail(
-      'connect',
-      `${where}: the server closed the connection before the SSH handshake; is ${s.port} an SSH port?`,
-    );
-  }
-  if (
-    /Encrypted private key detected, but no passphrase|Bad passphrase|bad decrypt|passphrase/i.test(
-      text,
-    )
-  ) {
-    return fail(
-      'auth',
-      `cannot decrypt the private key ${s.privateKeyPath ?? ''}: the passphrase is missing or wrong; check SFTP_PASSPHRASE`,
-    );
-  }
-  if (
-    /Unsupported key format|Cannot parse privateKey|does not contain a \(valid\) private key/i.test(
-      text,
-    )
-  ) {
-    return fail(
-      'auth',
-      `${s.privateKeyPath ?? 'the private key'} is not a private key ssh2 can read (${text}); point sftp.privateKeyPath at the private key file (not the .pub)`,
-    );
-  }
-  return new SftpError('connect', `${where}: ${text}`, { cause: err });
 }
