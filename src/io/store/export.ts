@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { ExportRecord } from '../pipeline/export-run.js';
-import type { ExportFormat } from '../reports/index.js';
+import type { ExportRecord } from '../../pipeline/export/ports.js';
+import type { ExportFormat } from '../../reports/index.js';
 
 type Row = {
   report: string;
