@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
+import { DEFAULT_STATUS_LABELS } from '../../src/core/status-labels.js';
 import { exportOptionsFrom } from '../../src/pipeline/export/options.js';
 
 const sftp = {
@@ -32,22 +33,8 @@ describe('exportOptionsFrom: the export options a config sets', () => {
       dir: '/srv/bi/webio',
       bom: true,
       timeZone: 'Europe/Dublin',
-      // Webio's twelve labels (core/status-labels.ts), 14 overridden, 99 added.
-      labels: {
-        '0': 'Delivered',
-        '1': 'Invalid',
-        '2': 'Unavailable',
-        '3': 'Network error',
-        '5': 'Expired',
-        '6': 'Invalid message structure',
-        '7': 'Invalid contact structure',
-        '9': 'Overrun',
-        '10': 'Blocklisted',
-        '11': 'Profanity',
-        '12': 'Rejected',
-        '14': 'Not confirmed',
-        '99': 'Custom',
-      },
+      // Webio's labels (core/status-labels.ts), 14 overridden, 99 added.
+      labels: { ...DEFAULT_STATUS_LABELS, '14': 'Not confirmed', '99': 'Custom' },
       escapeFormulas: false,
       // failed keeps its default list when only delivered is set.
       classes: {

@@ -1,14 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Table } from '../../core/dedup.js';
 import type { ExportFormat, ReportDefinition, ReportParams } from '../../reports/index.js';
-import type {
-  BatchItem,
-  FileCommit,
-  FinishRecord,
-  IngestStore,
-  KnownFile,
-  UnfinishedFile,
-} from '../../pipeline/ports.js';
+import type * as ports from '../../pipeline/ports.js';
 import type { ExportRecord, ExportStore } from '../../pipeline/export/ports.js';
 import type {
   Compaction,
@@ -71,12 +64,12 @@ export type { RunKind, RunRecord } from './runs.js';
  * report-rows.ts), and the statements of other SQLite files (io/lock.ts's lock files,
  * `backup`'s check of its copy).
  */
-export class SqliteStore implements IngestStore, ExportStore, ErasureStore, PurgeStore {
+export class SqliteStore implements ports.IngestStore, ExportStore, ErasureStore, PurgeStore {
   readonly db: Database.Database;
   /** The database file, as configured. */
   readonly path: string;
   private readonly exportTimeZone: string;
-  private readonly ingest: IngestLedger;
+  private readonly ledger: IngestLedger;
   private readonly reports: ReportRows;
   private readonly mark: MarkChanged;
 
@@ -85,34 +78,38 @@ export class SqliteStore implements IngestStore, ExportStore, ErasureStore, Purg
     this.exportTimeZone = options.exportTimeZone;
     this.db = openConnection(options);
     this.mark = prepareMarkChanged(this.db);
-    this.ingest = new IngestLedger(this.db, this.exportTimeZone, this.mark);
+    this.ledger = new IngestLedger(this.db, this.exportTimeZone, this.mark);
     this.reports = new ReportRows(this.db);
   }
 
   // ---- ingest (ingest.ts) -------------------------------------------------------------
 
-  findFileByIdentity(remotePath: string, size: number, mtimeMs: number): KnownFile | undefined {
-    return this.ingest.findFileByIdentity(remotePath, size, mtimeMs);
+  findFileByIdentity(
+    remotePath: string,
+    size: number,
+    mtimeMs: number,
+  ): ports.KnownFile | undefined {
+    return this.ledger.findFileByIdentity(remotePath, size, mtimeMs);
   }
 
-  findUnfinishedFile(remotePath: string, contentHash: string): KnownFile | undefined {
-    return this.ingest.findUnfinishedFile(remotePath, contentHash);
+  findUnfinishedFile(remotePath: string, contentHash: string): ports.KnownFile | undefined {
+    return this.ledger.findUnfinishedFile(remotePath, contentHash);
   }
 
-  listUnfinished(): UnfinishedFile[] {
-    return this.ingest.listUnfinished();
+  listUnfinished(): ports.UnfinishedFile[] {
+    return this.ledger.listUnfinished();
   }
 
   recordChecked(fileIds: readonly number[], nowMs: number): void {
-    this.ingest.recordChecked(fileIds, nowMs);
+    this.ledger.recordChecked(fileIds, nowMs);
   }
 
-  commitBatch(items: readonly BatchItem[], nowMs: number): FileCommit[] {
-    return this.ingest.commitBatch(items, nowMs);
+  commitBatch(items: readonly ports.BatchItem[], nowMs: number): ports.FileCommit[] {
+    return this.ledger.commitBatch(items, nowMs);
   }
 
-  recordFinishes(records: readonly FinishRecord[], nowMs: number): void {
-    this.ingest.recordFinishes(records, nowMs);
+  recordFinishes(records: readonly ports.FinishRecord[], nowMs: number): void {
+    this.ledger.recordFinishes(records, nowMs);
   }
 
   // ---- runs (runs.ts) -----------------------------------------------------------------

@@ -8,6 +8,7 @@ import { writeManifest } from './manifest.js';
 import { exportFormats, type ExportOptions } from './options.js';
 import type {
   CreateTableEncoder,
+  ExportRecord,
   ExportStore,
   RenderReport,
   WriteFile,
@@ -17,16 +18,10 @@ import { reportChunks, reportContext, reportParams } from './render.js';
 
 export type ExportSummary = {
   days: string[];
-  files: {
-    report: string;
-    day: string;
-    format: ExportFormat;
-    path: string;
-    rows: number;
-    bytes: number;
+  files: (Omit<ExportRecord, 'sha256' | 'exportedAt'> & {
     /** Same bytes as the file already there, which was left untouched. */
     unchanged: boolean;
-  }[];
+  })[];
   failures: { path: string; error: string }[];
   /** Set when the export stopped before its last day (a shutdown): the rest stay marked. */
   stoppedEarly?: string;
@@ -153,27 +148,17 @@ export async function runExport(
           files: targets.map((t, i) => {
             const file = files[i] ?? { bytes: 0, sha256: '', unchanged: false };
             const unchanged = file.unchanged === true;
-            if (!unchanged) {
-              store.recordExport({
-                report: report.name,
-                day,
-                format: t.format,
-                path: t.path,
-                rows,
-                bytes: file.bytes,
-                sha256: file.sha256,
-                exportedAt: clock(),
-              });
-            }
-            return {
+            const written = {
               report: report.name,
               day,
               format: t.format,
               path: t.path,
               rows,
               bytes: file.bytes,
-              unchanged,
             };
+            if (!unchanged)
+              store.recordExport({ ...written, sha256: file.sha256, exportedAt: clock() });
+            return { ...written, unchanged };
           }),
         };
       } catch (err) {
