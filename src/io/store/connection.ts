@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { createPrivateFile } from '../files/modes.js';
 import { assertSchemaCurrent, migrate } from './migrations.js';
 
+/** Where the store is and how to open it. */
 export type StoreOptions = {
   path: string;
   busyTimeoutMs: number;

@@ -16,6 +16,7 @@ export type Migration = {
   run?: (db: Database.Database, ctx: MigrationContext) => void;
 };
 
+/** Every migration, oldest first; a new one goes at the end with the next version. */
 export const migrations: readonly Migration[] = [
   {
     version: 1,

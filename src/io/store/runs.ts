@@ -5,7 +5,9 @@ import type Database from 'better-sqlite3';
  * `status`, the health check and the metrics.
  */
 
+/** What a run was: a poll or an export. */
 export type RunKind = 'ingest' | 'export';
+/** One run as the history holds it; `ok` and `endedAt` are null while it is going. */
 export type RunRecord = {
   id: number;
   kind: RunKind;

@@ -36,7 +36,8 @@ export function exportFormats(opts: Pick<ExportOptions, 'formats'>): ExportForma
 
 /**
  * The export's options as the config sets them: the one place a Config becomes
- * ExportOptions, for the service, the commands, the tests and the bench alike.
+ * ExportOptions, for the service and the one-shot `export` (through `exportOnce`), the tests
+ * and the bench alike.
  */
 export function exportOptionsFrom(config: Pick<Config, 'export'>): ExportOptions {
   const e = config.export;

@@ -6,8 +6,12 @@ import type {
   ReportParams,
 } from '../../reports/index.js';
 
-/** The ports of the export: the store, the writers and the renderer it runs over. */
+/*
+ * The ports of the export: the store, the writers and the renderer it runs over. Each has
+ * one real implementation in io/; the tests pass their own.
+ */
 
+/** One written export file, as the store records it (and the manifest lists it). */
 export type ExportRecord = {
   report: string;
   day: string;
@@ -65,6 +69,7 @@ export interface TableEncoder {
   add(cells: readonly Cell[]): Uint8Array | undefined;
   finish(): Uint8Array;
 }
+/** Starts a Parquet encoder for a report's columns. */
 export type CreateTableEncoder = (columns: readonly ReportColumn[]) => TableEncoder;
 
 /**

@@ -16,6 +16,7 @@ import type {
 } from './ports.js';
 import { reportChunks, reportContext, reportParams } from './render.js';
 
+/** What an export did: the files it wrote (or left as they were), what failed, what it skipped. */
 export type ExportSummary = {
   days: string[];
   files: (Omit<ExportRecord, 'sha256' | 'exportedAt'> & {
