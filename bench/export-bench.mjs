@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SqliteStore } from '../dist/io/sqlite-store.js';
+import { SqliteStore } from '../dist/bench-entry.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROWS = Number(process.argv[2] ?? 1_000_000);

@@ -3,14 +3,18 @@
 // reports, or all five, in one export as the CLI runs it (reports rendered side by side in
 // worker threads when the machine has more than one CPU) and reports the wall time; mode
 // "parquet" is "all" with export.formats ["csv", "parquet"]. Each reports the peak RSS.
-import { SqliteStore } from '../dist/io/sqlite-store.js';
-import { runExport } from '../dist/pipeline/export-run.js';
-import { writeFileAtomic, writeFilesAtomic } from '../dist/io/csv-writer.js';
-import { createParquetEncoder } from '../dist/io/parquet.js';
-import { ReportWorkers, exportThreads } from '../dist/io/report-workers.js';
-import { mergeLabels } from '../dist/core/csv-rows.js';
-import { DEFAULT_OPT_OUT_WORDS, DEFAULT_STATUS_CLASSES } from '../dist/core/outcomes.js';
-import { REPORTS } from '../dist/reports/index.js';
+import {
+  REPORTS,
+  ReportWorkers,
+  SqliteStore,
+  configSchema,
+  createParquetEncoder,
+  exportOptionsFrom,
+  exportThreads,
+  runExport,
+  writeFileAtomic,
+  writeFilesAtomic,
+} from '../dist/bench-entry.js';
 
 const [dbPath, outDir, day, mode = 'each'] = process.argv.slice(2);
 const store = new SqliteStore({
@@ -19,16 +23,10 @@ const store = new SqliteStore({
   exportTimeZone: 'Europe/London',
 });
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+// The default config's export settings, as the service would build them from it.
 const options = (reports, formats = ['csv']) => ({
-  dir: outDir,
-  bom: false,
-  timeZone: 'Europe/London',
-  labels: mergeLabels({}),
-  escapeFormulas: true,
-  classes: DEFAULT_STATUS_CLASSES,
-  optOutWords: DEFAULT_OPT_OUT_WORDS,
+  ...exportOptionsFrom({ export: configSchema.shape.export.parse({ dir: outDir, formats }) }),
   reports,
-  formats,
 });
 const reports = {};
 let failures = 0;

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateSampleFiles } from '../dist/demo/sample-files.js';
+import { generateSampleFiles } from '../dist/bench-entry.js';
 import { startProftpd } from '../test/helpers/proftpd.mjs';
 import { startSshd } from '../test/helpers/sshd.mjs';
 import { ingestInChild } from './ingest-run.mjs';

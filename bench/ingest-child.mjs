@@ -1,8 +1,6 @@
 // Child process of ingest-bench.mjs: one full ingest (list, fetch, parse, validate, store,
 // move) into a fresh database; prints time, counts and peak RSS.
-import { loadConfig } from '../dist/config/load.js';
-import { createLogger } from '../dist/io/logger.js';
-import { ingestOnce, openStore } from '../dist/jobs.js';
+import { createLogger, ingestOnce, loadConfig, openStore } from '../dist/bench-entry.js';
 
 const config = loadConfig(process.argv[2]);
 const handle = await openStore(config);

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateSampleFiles } from '../dist/demo/sample-files.js';
+import { generateSampleFiles } from '../dist/bench-entry.js';
 import { startSshd } from '../test/helpers/sshd.mjs';
 import { ingestInChild } from './ingest-run.mjs';
 import { startLatencyProxy } from './latency-proxy.mjs';

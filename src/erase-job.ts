@@ -2,9 +2,9 @@ import path from 'node:path';
 import type { Config } from './config/schema.js';
 import { describeError } from './errors.js';
 import { filesUnder, scanFilesForAddress } from './io/address-scan.js';
-import { removeExportLeftovers } from './io/export-files.js';
+import { removeExportLeftovers } from './io/files/export-files.js';
 import type { Logger } from './io/logger.js';
-import type { SqliteStore } from './io/sqlite-store.js';
+import type { SqliteStore } from './io/store/index.js';
 import { exportOnce } from './jobs.js';
 import { finishErasure, type EraseDeps, type ErasureFinish } from './pipeline/erase-run.js';
 
@@ -28,7 +28,7 @@ export function erasureDeps(
     rewrite: async (days) => {
       const summary = await exportOnce(config, store, log, days, signal);
       // A day whose file could not be written is marked as changed again by the export.
-      const failed = new Set(store.dirtyDays());
+      const failed = new Set(store.changedDays());
       const skipped = new Set(summary.skipped);
       return {
         written: days.filter((d) => !failed.has(d) && !skipped.has(d)),

@@ -1,4 +1,3 @@
-import { mergeLabels } from './core/csv-rows.js';
 import type { Config } from './config/schema.js';
 import {
   StoreError,
@@ -9,22 +8,17 @@ import {
   sftpFailureOf,
 } from './errors.js';
 import { SessionKeeper } from './io/session-keeper.js';
-import { writeFileAtomic, writeFilesAtomic } from './io/csv-writer.js';
+import { writeFileAtomic, writeFilesAtomic } from './io/files/atomic.js';
 import { createParquetEncoder } from './io/parquet.js';
 import type { Logger } from './io/logger.js';
 import { StoreLock } from './io/lock.js';
 import { SftpSource } from './io/sftp/index.js';
 import { ReportWorkers, exportThreads } from './io/report-workers.js';
-import { SqliteStore } from './io/sqlite-store.js';
-import {
-  defaultExportDays,
-  runExport,
-  writeManifest,
-  type ExportOptions,
-  type ExportSummary,
-  type WriteFile,
-  type WriteFiles,
-} from './pipeline/export-run.js';
+import { SqliteStore } from './io/store/index.js';
+import type { WriteFile, WriteFiles } from './pipeline/export/ports.js';
+import { exportOptionsFrom } from './pipeline/export/options.js';
+import { writeManifest } from './pipeline/export/manifest.js';
+import { defaultExportDays, runExport, type ExportSummary } from './pipeline/export/run.js';
 import { runIngest, type IngestOptions, type IngestSummary } from './pipeline/ingest-run.js';
 import { runPurge, type PurgeSummary } from './pipeline/purge-run.js';
 import fs from 'node:fs';
@@ -34,7 +28,7 @@ import {
   listExportFiles,
   removeExportFile,
   removeExportLeftovers,
-} from './io/export-files.js';
+} from './io/files/export-files.js';
 import { REPORTS } from './reports/index.js';
 
 /** An open store and the lock that guards it, released in reverse order. */
@@ -235,18 +229,7 @@ export async function exportOnce(
     // A killed export's temp files hold whole days of customer data: gone before this one.
     await tidyExportDir(config, store, runLog);
     const chosen = days ?? defaultExportDays(store, Date.now(), config.export.timezone);
-    const opts: ExportOptions = {
-      dir: config.export.dir,
-      bom: config.export.bom,
-      timeZone: config.export.timezone,
-      labels: mergeLabels(config.export.statusLabels),
-      escapeFormulas: config.export.escapeFormulas,
-      classes: config.export.statusClasses,
-      optOutWords: config.export.optOutWords,
-      addressMode: config.export.addressMode,
-      hashKey: config.export.hashKey,
-      formats: config.export.formats,
-    };
+    const opts = exportOptionsFrom(config);
     // With more than one CPU, a day's reports are rendered side by side in worker threads.
     const threads = exportThreads();
     const workers =

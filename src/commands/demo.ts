@@ -6,7 +6,7 @@ import { createLogger } from '../io/logger.js';
 import { exportOnce, ingestOnce, openStore } from '../jobs.js';
 import { startEmbeddedSftpServer } from '../demo/embedded-sftp-server.js';
 import { generateSampleFiles } from '../demo/sample-files.js';
-import type { ExportSummary } from '../pipeline/export-run.js';
+import type { ExportSummary } from '../pipeline/export/run.js';
 import { REPORTS } from '../reports/index.js';
 import { logFormat, type CommonOptions, type Output } from './context.js';
 import { formatExportSummary, formatIngestSummary } from './format.js';

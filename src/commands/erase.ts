@@ -3,7 +3,7 @@ import { erasureDeps } from '../erase-job.js';
 import { AppError, describeError, isTransientStoreError } from '../errors.js';
 import { openStore } from '../jobs.js';
 import { finishErasure, type ErasureFinish } from '../pipeline/erase-run.js';
-import type { ErasureResult, SqliteStore } from '../io/sqlite-store.js';
+import type { ErasureResult, SqliteStore } from '../io/store/index.js';
 import {
   StopSignals,
   commandContext,

@@ -12,7 +12,8 @@ import {
 } from './context.js';
 import { formatExportSummary } from './format.js';
 
-export type ExportOptions = CommonOptions & { date?: string; from?: string; to?: string };
+/** The `export` command's options: the common ones and the days to write. */
+export type ExportCommandOptions = CommonOptions & { date?: string; from?: string; to?: string };
 
 const MAX_RANGE_DAYS = 3660;
 
@@ -67,7 +68,7 @@ export function chooseDays(
 }
 
 /** `export`: writes the CSV files for the chosen days. */
-export async function exportCommand(opts: ExportOptions, output: Output): Promise<number> {
+export async function exportCommand(opts: ExportCommandOptions, output: Output): Promise<number> {
   // Flags first (a bad date is a usage error whatever the config), then the days that exist.
   chooseDays(opts);
   const { config, log } = commandContext(opts, false);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { counted } from '../core/plural.js';
 import { printable } from '../core/printable.js';
-import type { ExportSummary } from '../pipeline/export-run.js';
+import type { ExportSummary } from '../pipeline/export/run.js';
 import type { IngestSummary } from '../pipeline/ingest-run.js';
 import type { PurgeSummary } from '../pipeline/purge-run.js';
 

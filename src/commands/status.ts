@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import { addDays, dayInZone, dayRange } from '../core/days.js';
-import { mergeLabels } from '../core/csv-rows.js';
+import { mergeLabels } from '../core/status-labels.js';
 import { checkStatusCodes, formatStatusCodes, type SeenStatusCode } from '../core/status-check.js';
 import { loadConfig } from '../config/load.js';
 import { TABLES } from '../core/dedup.js';
-import { SqliteStore } from '../io/sqlite-store.js';
+import { SqliteStore } from '../io/store/index.js';
 import type { IngestSummary } from '../pipeline/ingest-run.js';
-import { reportParams } from '../pipeline/export-run.js';
+import { reportParams } from '../pipeline/export/render.js';
 import {
   DEFAULT_OPT_OUT_WORDS,
   DEFAULT_STATUS_CLASSES,
@@ -215,7 +215,7 @@ export function collectStatus(
     filesWaiting: filesWaiting(store, pollSummary),
     skippedEntries: pollSummary?.skipped ?? {},
     unfinishedFiles: unfinished,
-    pendingExportDays: store.dirtyDays(),
+    pendingExportDays: store.changedDays(),
     quarantine: { total: q.total, latest: q.items.map((i) => ({ ...i, at: iso(i.at) ?? '' })) },
     lastFileAt: iso(lastFileAt),
     statusCodes: codes.codes,

@@ -1,4 +1,4 @@
-import { escapeFormula } from './csv-rows.js';
+import { escapeFormula } from './formula-escape.js';
 import { formatIsoInZone } from './days.js';
 
 /**

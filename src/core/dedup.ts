@@ -33,13 +33,17 @@ export function dedupKey(m: ParsedMessage): string {
     : `${TABLE_OF[m.type]}\u0000${m.communicationActionId}`;
 }
 
-export type Outcome = 'new' | 'duplicate' | 'conflict';
+/** What became of an incoming message against the store: stored, or a repeat of a stored one. */
+export type DedupOutcome = 'new' | 'duplicate' | 'conflict';
 
 /**
  * Classifies an incoming message against the row already stored under its key: none is
  * new, the same content is a duplicate, anything else is a conflict (the stored row wins).
  */
-export function classifyMessage(stored: TypedFields | undefined, incoming: ParsedMessage): Outcome {
+export function classifyMessage(
+  stored: TypedFields | undefined,
+  incoming: ParsedMessage,
+): DedupOutcome {
   if (!stored) return 'new';
   const same =
     stored.conversationId === incoming.conversationId &&

@@ -1,4 +1,4 @@
-import { statusLabel } from './csv-rows.js';
+import { statusLabel } from './status-labels.js';
 import { classOf, type StatusClass, type StatusClasses } from './outcomes.js';
 
 /** One status code seen in the delivery reports, as the reports read it. */

@@ -1,5 +1,5 @@
 import { ByteWriter, ParquetWriter, type SchemaElement } from 'hyparquet-writer';
-import type { TableEncoder } from '../pipeline/export-run.js';
+import type { TableEncoder } from '../pipeline/export/ports.js';
 import type { Cell, ColumnType, ReportColumn } from '../reports/index.js';
 
 /**

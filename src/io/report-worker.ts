@@ -7,10 +7,10 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { describeError } from '../errors.js';
-import { reportChunks, reportContext, reportParams } from '../pipeline/export-run.js';
+import { reportChunks, reportContext, reportParams } from '../pipeline/export/render.js';
 import { REPORTS } from '../reports/index.js';
 import { createParquetEncoder } from './parquet.js';
-import { SqliteStore } from './sqlite-store.js';
+import { SqliteStore } from './store/index.js';
 import { CANCELLED, CREDITS, type RenderJob, type WorkerMessage } from './report-workers.js';
 
 let store: SqliteStore | undefined;

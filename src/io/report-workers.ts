@@ -5,15 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { dayRange } from '../core/days.js';
 import { describeError } from '../errors.js';
-import {
-  exportFormats,
-  type ExportChunk,
-  type ExportOptions,
-  type RenderReport,
-} from '../pipeline/export-run.js';
+import type { ExportChunk, RenderReport } from '../pipeline/export/ports.js';
+import { exportFormats, type ExportOptions } from '../pipeline/export/options.js';
 import { reportFileName, type ReportDefinition } from '../reports/index.js';
-import { tempNameFor } from './export-files.js';
-import { DEFAULT_DIR_MODE, makeDirs } from './file-modes.js';
+import { tempNameFor } from './files/export-files.js';
+import { DEFAULT_DIR_MODE, makeDirs } from './files/modes.js';
 
 /** Slots of a job's control array (an Int32Array over a SharedArrayBuffer). */
 export const CREDITS = 0;

@@ -42,7 +42,7 @@ export type StoreMentions = {
   days: string[];
 };
 
-/** The store as finishing an erasure sees it (io/erasure.ts through SqliteStore). */
+/** The store as finishing an erasure sees it (io/store/erasure.ts through SqliteStore). */
 export interface ErasureStore {
   pendingErasure(): PendingErasure | undefined;
   forgetErasureDays(days: readonly string[], nowMs: number): void;

@@ -59,7 +59,7 @@ export type FileCommit = {
   other: number;
 };
 
-/** The store as the ingest pipeline sees it; `io/sqlite-store.ts` is the real one. */
+/** The store as the ingest pipeline sees it; `io/store/index.ts` is the real one. */
 export interface IngestStore {
   findFileByIdentity(remotePath: string, size: number, mtimeMs: number): KnownFile | undefined;
   /**

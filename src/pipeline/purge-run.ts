@@ -25,7 +25,7 @@ export interface PurgeStore {
   removeExportRecord(report: string, day: string, format?: 'csv' | 'parquet'): void;
 }
 
-/** The day files under export.dir, as retention sees them; `io/export-files.ts` is the real one. */
+/** The day files under export.dir, as retention sees them; `io/files/export-files.ts` is the real one. */
 export interface ExportFiles {
   list(): { report: string; day: string; format?: 'csv' | 'parquet'; path: string }[];
   remove(path: string): void;

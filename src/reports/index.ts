@@ -22,5 +22,7 @@ export type {
   ReportContext,
   ReportDefinition,
   ReportParams,
+  ReportTempTable,
+  SqlValue,
 } from './report.js';
 export { reportFileName, textOf } from './report.js';

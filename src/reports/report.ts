@@ -51,8 +51,8 @@ export type ReportParams = {
   start: number;
   end: number;
   /**
-   * JSON arrays of status codes (`export.statusClasses`); the store also provides them to
-   * queries as `temp.status_class (code, rank)`, rank 0 delivered and 1 failed.
+   * JSON arrays of status codes (`export.statusClasses`); daily-summary also reads them as a
+   * temp table of its own (`tempTables`).
    */
   delivered: string;
   failed: string;
@@ -65,6 +65,26 @@ export type ReportParams = {
 
 /** A scalar SQL function a report's query calls; the store registers it. */
 export type ReportFunction = { name: string; fn: (...args: never[]) => unknown };
+
+/** A value SQLite stores as it is. */
+export type SqlValue = string | number | null;
+
+/**
+ * A table in the connection's temp schema that a report's query reads (a lookup a JSON
+ * parameter would make slow): the store creates it before it first prepares the query and
+ * fills it from the day's parameters before every run, refilling it only when its rows
+ * change. A temp table is the connection's own, so a read-only connection can fill it too.
+ */
+export type ReportTempTable = {
+  /** Its name in the temp schema, as the query names it (`temp.<name>`). */
+  name: string;
+  /** `CREATE TEMP TABLE <name> (...)`. */
+  create: string;
+  /** Inserts one row of `rows`, a `?` per value. */
+  insert: string;
+  /** Its rows for one day's parameters. */
+  rows(params: ReportParams): readonly (readonly SqlValue[])[];
+};
 
 /**
  * One daily report: its name (folder and file prefix), its typed columns and primary key,
@@ -88,6 +108,8 @@ export type ReportDefinition = {
   /** SQLite, with the named parameters of `ReportParams` (@start, @end, …). */
   sql: string;
   functions?: readonly ReportFunction[];
+  /** The temp tables the query reads, set up by the store that runs it. */
+  tempTables?: readonly ReportTempTable[];
   toRow(row: readonly unknown[], ctx: ReportContext): Cell[];
 };
 

@@ -1,4 +1,4 @@
-import { statusLabel } from '../core/csv-rows.js';
+import { statusLabel } from '../core/status-labels.js';
 import { finalStatus, formatSeconds, type StoredStatus } from '../core/outcomes.js';
 import { textOf, type ReportContext, type ReportDefinition } from './report.js';
 

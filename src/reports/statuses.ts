@@ -1,4 +1,4 @@
-import { statusLabel } from '../core/csv-rows.js';
+import { statusLabel } from '../core/status-labels.js';
 import type { ReportDefinition } from './report.js';
 
 type Row = [

@@ -3,13 +3,13 @@
  * the schedule's last run and the clock).
  *
  * The store keeps the scheduled export that came due last and whether an export completed it
- * (`io/export-due-store.ts`). A run of the schedule that passed while the service was down,
+ * (`io/store/export-due.ts`). A run of the schedule that passed while the service was down,
  * or killed before its export wrote anything, was never recorded: the schedule itself says it
  * came due. Either way the service exports at once what is due (every changed day, plus
  * yesterday) instead of waiting a day for the next run.
  */
 
-import type { ExportDueRecord } from '../io/export-due-store.js';
+import type { ExportDueRecord } from '../io/store/export-due.js';
 
 /** The scheduled export that should have run by now, and whether one has. */
 export type DueExport = { dueAt: number; completed: boolean };

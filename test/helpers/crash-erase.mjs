@@ -3,7 +3,7 @@
 //   node crash-erase.mjs POINT[:N] ARGS…
 // POINT: after-commit (the erasure's transaction committed) | rewrite:N (N files of the
 // erased days written again) | before-vacuum (days rewritten, the store not yet rebuilt).
-import { SqliteStore } from '../../dist/io/sqlite-store.js';
+import { SqliteStore } from '../../dist/io/store/index.js';
 import { main } from '../../dist/main.js';
 
 const [spec, ...args] = process.argv.slice(2);

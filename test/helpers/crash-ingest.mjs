@@ -46,8 +46,10 @@ const source = {
   close: () => real.close(),
 };
 if (point === 'commit-item') {
-  const commitItem = store.commitItem.bind(store);
-  store.commitItem = (item, now) => {
+  // The store's ingest part (io/store/ingest.ts) commits a batch one file at a time.
+  const { ledger } = store;
+  const commitItem = ledger.commitItem.bind(ledger);
+  ledger.commitItem = (item, now) => {
     const r = commitItem(item, now);
     tick();
     return r;

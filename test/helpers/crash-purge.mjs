@@ -5,7 +5,7 @@
 // (the N-th deleted and forgotten) | manifest (everything removed, the new manifest written
 // to its temp file but not renamed into place).
 import fs from 'node:fs';
-import { SqliteStore } from '../../dist/io/sqlite-store.js';
+import { SqliteStore } from '../../dist/io/store/index.js';
 import { main } from '../../dist/main.js';
 
 const [spec, ...args] = process.argv.slice(2);

@@ -1,17 +1,13 @@
-import { mergeLabels } from '../../src/core/csv-rows.js';
-import { DEFAULT_OPT_OUT_WORDS, DEFAULT_STATUS_CLASSES } from '../../src/core/outcomes.js';
-import type { ExportOptions } from '../../src/pipeline/export-run.js';
+import { configSchema } from '../../src/config/schema.js';
+import { exportOptionsFrom, type ExportOptions } from '../../src/pipeline/export/options.js';
 
-/** The export's settings as a default config gives them (London days), with overrides. */
+/**
+ * The export's settings as a default config gives them (London days), built the way the
+ * service builds them, with `export.dir` set to `dir`, then overrides.
+ */
 export function exportOptions(dir: string, over: Partial<ExportOptions> = {}): ExportOptions {
   return {
-    dir,
-    bom: false,
-    timeZone: 'Europe/London',
-    labels: mergeLabels({}),
-    escapeFormulas: true,
-    classes: DEFAULT_STATUS_CLASSES,
-    optOutWords: DEFAULT_OPT_OUT_WORDS,
+    ...exportOptionsFrom({ export: configSchema.shape.export.parse({ dir }) }),
     ...over,
   };
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseWebhookFile } from '../../src/core/parse-file.js';
-import { SqliteStore } from '../../src/io/sqlite-store.js';
+import { SqliteStore } from '../../src/io/store/index.js';
 import { tempDir } from './harness.js';
 
 let seq = 0;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/io/sqlite-store.js';
+import { SqliteStore } from '../../src/io/store/index.js';
 import { json, messageSend, messageStatusUpdate } from '../fixtures/webio.js';
 import { dropFile, runCli, setupConfig } from '../helpers/harness.js';
 import { startProftpd } from '../helpers/proftpd.mjs';

@@ -4,10 +4,11 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
-import { mergeLabels } from '../../src/core/csv-rows.js';
+import { mergeLabels } from '../../src/core/status-labels.js';
 import { DEFAULT_OPT_OUT_WORDS, DEFAULT_STATUS_CLASSES } from '../../src/core/outcomes.js';
-import { writeFileAtomic } from '../../src/io/csv-writer.js';
-import { runExport, type ExportOptions } from '../../src/pipeline/export-run.js';
+import { writeFileAtomic } from '../../src/io/files/atomic.js';
+import type { ExportOptions } from '../../src/pipeline/export/options.js';
+import { runExport } from '../../src/pipeline/export/run.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };

@@ -9,7 +9,7 @@ import { fakeClockEnv } from '../helpers/faketime.js';
 import { CLI, PROJECT_ROOT, runCli, setupConfig, type TestSetup } from '../helpers/harness.js';
 import { ingestEvents } from '../helpers/store.js';
 import { useSshd } from '../helpers/use-sshd.js';
-import { SqliteStore } from '../../src/io/sqlite-store.js';
+import { SqliteStore } from '../../src/io/store/index.js';
 
 const sshd = useSshd();
 const running: ChildProcess[] = [];

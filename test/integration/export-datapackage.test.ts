@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src/io/csv-writer.js';
-import { runExport } from '../../src/pipeline/export-run.js';
+import { writeFileAtomic } from '../../src/io/files/atomic.js';
+import { runExport } from '../../src/pipeline/export/run.js';
 import { duckdb, sqlText } from '../helpers/duckdb.js';
 import { exportOptions } from '../helpers/export-options.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { messageSend } from '../fixtures/webio.js';
 import { runCli, tempDir } from '../helpers/harness.js';
 import { ingestEvents } from '../helpers/store.js';
-import { SqliteStore } from '../../src/io/sqlite-store.js';
+import { SqliteStore } from '../../src/io/store/index.js';
 
 /** A store and a config for `export` (no server needed). */
 function setup() {

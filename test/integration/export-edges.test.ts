@@ -2,13 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src/io/csv-writer.js';
-import {
-  defaultExportDays,
-  isReportableDay,
-  runExport,
-  type WriteFile,
-} from '../../src/pipeline/export-run.js';
+import { writeFileAtomic } from '../../src/io/files/atomic.js';
+import type { WriteFile } from '../../src/pipeline/export/ports.js';
+import { defaultExportDays, isReportableDay, runExport } from '../../src/pipeline/export/run.js';
 import { messageSend, payment } from '../fixtures/webio.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
 import { exportOptions } from '../helpers/export-options.js';
@@ -35,7 +31,7 @@ describe('export edges', () => {
     expect(isReportableDay('2026-02-30')).toBe(false);
     // 23:30 UTC on 30 June is 00:30 on 1 July in London: yesterday there is 30 June.
     const now = Date.UTC(2026, 5, 30, 23, 30);
-    const store = { dirtyDays: () => ['2026-06-30', '2026-05-02'] };
+    const store = { changedDays: () => ['2026-06-30', '2026-05-02'] };
     expect(defaultExportDays(store, now, 'Europe/London')).toEqual(['2026-05-02', '2026-06-30']);
     expect(defaultExportDays(store, now, 'UTC')).toEqual([
       '2026-05-02',
@@ -67,7 +63,7 @@ describe('export edges', () => {
     expect(
       rows(path.join(out, 'sends', 'sends-2026-06-25.csv')).map((r) => r.communicationActionId),
     ).toEqual(['new']);
-    expect(store.dirtyDays()).toEqual([]);
+    expect(store.changedDays()).toEqual([]);
   });
 
   it('yields a page of CSV every pageSize rows, the same bytes as one page', async () => {
@@ -91,7 +87,7 @@ describe('export edges', () => {
     expect(pages.get('sends-2026-06-25.csv')).toBe(3);
     // No inbound rows: the header alone, as one page.
     expect(pages.get('inbound-2026-06-25.csv')).toBe(1);
-    store.markDirty('2026-06-25', Date.now());
+    store.markChanged('2026-06-25', Date.now());
     await runExport(deps, options(whole), ['2026-06-25']);
     // The default page is 250 rows: 5 rows and the end of the file are one page.
     expect(pages.get('sends-2026-06-25.csv')).toBe(1);
@@ -145,7 +141,7 @@ describe('export edges', () => {
     ]);
     expect(s.manifest).toBe(path.join(out, 'manifest.json'));
     expect(s.files).toHaveLength(REPORT_NAMES.length);
-    expect(store.dirtyDays()).toEqual([]);
+    expect(store.changedDays()).toEqual([]);
   });
 
   it('pseudonymises present addresses only: an empty one stays empty, a payload without one is as stored', async () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { removeExportLeftovers } from '../../src/io/export-files.js';
+import { removeExportLeftovers } from '../../src/io/files/export-files.js';
 import { runCli, tempDir } from '../helpers/harness.js';
 
 /** What a killed export leaves: `writeFileAtomic`'s temp name, never renamed into place. */

@@ -8,10 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomic, writeFilesAtomic } from '../../src/io/csv-writer.js';
-import { removeExportLeftovers } from '../../src/io/export-files.js';
+import { writeFileAtomic, writeFilesAtomic } from '../../src/io/files/atomic.js';
+import { removeExportLeftovers } from '../../src/io/files/export-files.js';
 import { createParquetEncoder } from '../../src/io/parquet.js';
-import { runExport, type WriteFiles } from '../../src/pipeline/export-run.js';
+import type { WriteFiles } from '../../src/pipeline/export/ports.js';
+import { runExport } from '../../src/pipeline/export/run.js';
 import { REPORTS } from '../../src/reports/index.js';
 import { duckdb, sqlText } from '../helpers/duckdb.js';
 import { exportOptions } from '../helpers/export-options.js';
@@ -306,8 +307,8 @@ describe('Parquet by day', () => {
     expect(fs.readFileSync(file)).toEqual(bytes);
 
     ingestEvents(store, [status('S4', '0', `${D2} 12:00:01.000`)]);
-    expect(store.dirtyDays()).toEqual([D2]);
-    await runExport(deps, opts, store.dirtyDays());
+    expect(store.changedDays()).toEqual([D2]);
+    await runExport(deps, opts, store.changedDays());
     const sends = await readParquet(file);
     const at = (name: string) => sends.rows[0]?.[sends.names.indexOf(name)];
     expect([at('latestStatusCode'), at('outcome'), at('secondsToDelivery')]).toEqual([
@@ -339,7 +340,7 @@ describe('Parquet by day', () => {
     expect([fs.readFileSync(csv), fs.readFileSync(pq)]).toEqual(old);
     expect(fs.readdirSync(path.dirname(pq))).toEqual([path.basename(pq)]);
     expect(fs.readdirSync(path.dirname(csv)).sort()).toEqual([`sends-${D}.csv`, `sends-${D2}.csv`]);
-    expect(store.dirtyDays()).toEqual([D2]);
+    expect(store.changedDays()).toEqual([D2]);
   });
 
   it("removes a killed export's Parquet temp file, and nothing else in the partition", async () => {

@@ -2,11 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { mergeLabels } from '../../src/core/csv-rows.js';
-import { writeFileAtomic, writeFilesAtomic } from '../../src/io/csv-writer.js';
+import { mergeLabels } from '../../src/core/status-labels.js';
+import { writeFileAtomic, writeFilesAtomic } from '../../src/io/files/atomic.js';
 import { createParquetEncoder } from '../../src/io/parquet.js';
 import { ReportWorkers } from '../../src/io/report-workers.js';
-import { runExport, type ExportOptions, type WriteFile } from '../../src/pipeline/export-run.js';
+import type { WriteFile } from '../../src/pipeline/export/ports.js';
+import type { ExportOptions } from '../../src/pipeline/export/options.js';
+import { runExport } from '../../src/pipeline/export/run.js';
 import { REPORTS } from '../../src/reports/index.js';
 import { inboundMessage, messageSend, messageStatusUpdate, payment } from '../fixtures/webio.js';
 import { PROJECT_ROOT } from '../helpers/harness.js';
@@ -90,7 +92,7 @@ describe('reports rendered in worker threads', () => {
     const there = path.join(dir, 'there');
     const deps = { store, writeFile: writeFileAtomic, clock: Date.now, log: quiet };
     const inThread = await runExport(deps, options(here), DAYS);
-    for (const day of DAYS) store.markDirty(day, Date.now());
+    for (const day of DAYS) store.markChanged(day, Date.now());
     const workers = threads(dir, there, 2);
     try {
       const threaded = await runExport(
@@ -133,7 +135,7 @@ describe('reports rendered in worker threads', () => {
       };
       const opts = (out: string) => ({ ...options(out), formats });
       await runExport(deps, opts(here), DAYS);
-      for (const day of DAYS) store.markDirty(day, Date.now());
+      for (const day of DAYS) store.markChanged(day, Date.now());
       const workers = new ReportWorkers({
         dbPath: path.join(dir, 'webio.sqlite'),
         busyTimeoutMs: 1000,
@@ -274,7 +276,7 @@ describe('reports rendered in worker threads', () => {
             `could not write ${path.join(out, r.name, `${r.name}-${DAYS[0]}.csv`)}: report thread exited with code 3`,
         ),
       );
-      expect(store.dirtyDays()).toContain(DAYS[0]);
+      expect(store.changedDays()).toContain(DAYS[0]);
     } finally {
       await workers.close();
     }

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src/io/csv-writer.js';
-import { runExport, defaultExportDays, type WriteFile } from '../../src/pipeline/export-run.js';
-import { mergeLabels } from '../../src/core/csv-rows.js';
+import { writeFileAtomic } from '../../src/io/files/atomic.js';
+import type { WriteFile } from '../../src/pipeline/export/ports.js';
+import { runExport, defaultExportDays } from '../../src/pipeline/export/run.js';
+import { mergeLabels } from '../../src/core/status-labels.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
 import { exportOptions } from '../helpers/export-options.js';
 
@@ -292,11 +293,11 @@ describe('daily CSV export', () => {
     const deps = { store, writeFile: writeFileAtomic, clock: Date.now, log: quiet };
     ingestEvents(store, [send('1', '2021-07-02 09:00:00.000', 'x')]);
     await runExport(deps, options(out), defaultExportDays(store, Date.now(), 'Europe/London'));
-    expect(store.dirtyDays()).toEqual([]);
+    expect(store.changedDays()).toEqual([]);
     expect(records(path.join(out, 'sends', 'sends-2021-07-02.csv'))[0]?.latestStatusCode).toBe('');
 
     ingestEvents(store, [status('1', '5', '2021-07-05 08:00:00.000')]);
-    expect(store.dirtyDays()).toEqual(['2021-07-02', '2021-07-05']);
+    expect(store.changedDays()).toEqual(['2021-07-02', '2021-07-05']);
     await runExport(deps, options(out), defaultExportDays(store, Date.now(), 'Europe/London'));
     const row = records(path.join(out, 'sends', 'sends-2021-07-02.csv'))[0];
     expect([row?.latestStatusCode, row?.latestStatusLabel, row?.latestStatusAt]).toEqual([
@@ -342,11 +343,11 @@ describe('daily CSV export', () => {
     ]);
     expect(read(file)).toBe(old);
     expect(fs.readdirSync(path.dirname(file))).toEqual(['sends-2021-07-02.csv']);
-    expect(store.dirtyDays()).toEqual(['2021-07-02']);
+    expect(store.changedDays()).toEqual(['2021-07-02']);
     await runExport(
       { store, writeFile: writeFileAtomic, clock: Date.now, log: quiet },
       options(out),
-      store.dirtyDays(),
+      store.changedDays(),
     );
     expect(records(file).map((r) => r.body)).toEqual(['first', 'second']);
   });
@@ -357,16 +358,16 @@ describe('daily CSV export', () => {
     ingestEvents(store, [send('1', '2021-07-02 09:00:00.000', 'kept')]);
     // What a store from before dates were bounded at ingest could hold: "9999-12-31
     // 23:59:59-23:59" is 10000-01-01 in UTC, and its day was written "+010000-01-01".
-    store.markDirty('+010000-01-01', Date.now());
-    store.markDirty('1970-01-01', Date.now());
+    store.markChanged('+010000-01-01', Date.now());
+    store.markChanged('1970-01-01', Date.now());
     const deps = { store, writeFile: writeFileAtomic, clock: Date.now, log: quiet };
-    const s = await runExport(deps, options(out), store.dirtyDays());
+    const s = await runExport(deps, options(out), store.changedDays());
     expect(s.failures.map((f) => f.path)).toEqual(['+010000-01-01', '1970-01-01']);
     expect(s.failures[0]?.error).toContain('not a calendar day');
     expect(records(path.join(out, 'sends', 'sends-2021-07-02.csv')).map((r) => r.body)).toEqual([
       'kept',
     ]);
-    expect(store.dirtyDays()).toEqual([]);
+    expect(store.changedDays()).toEqual([]);
     // and the next export is clean
     const again = await runExport(deps, options(out), defaultExportDays(store, Date.now(), 'UTC'));
     expect(again.failures).toEqual([]);

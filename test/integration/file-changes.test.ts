@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { SqliteStore } from '../../src/io/sqlite-store.js';
+import type { SqliteStore } from '../../src/io/store/index.js';
 import { messageSend } from '../fixtures/webio.js';
 import { dropFile, listDir, setupConfig } from '../helpers/harness.js';
 import { ingestInProcess, openStore, withFaults } from '../helpers/inprocess.js';

@@ -27,10 +27,10 @@ const mode = (file: string) => (fs.statSync(file).mode & 0o777).toString(8).padS
 /** The modes of the store's files while a process holds it open (WAL and shm exist then). */
 function storeModesWhileOpen(umask: string, db: string): Record<string, string> {
   const script = `
-    import { SqliteStore } from ${JSON.stringify(path.join(PROJECT_ROOT, 'dist/io/sqlite-store.js'))};
+    import { SqliteStore } from ${JSON.stringify(path.join(PROJECT_ROOT, 'dist/io/store/index.js'))};
     import fs from 'node:fs';
     const store = new SqliteStore({ path: process.argv[1], busyTimeoutMs: 1000, exportTimeZone: 'UTC' });
-    store.markDirty('2021-01-28', Date.now());
+    store.markChanged('2021-01-28', Date.now());
     const m = (f) => (fs.statSync(f).mode & 0o777).toString(8).padStart(4, '0');
     console.log(JSON.stringify({ wal: m(process.argv[1] + '-wal'), shm: m(process.argv[1] + '-shm') }));
     store.close();`;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SftpSource } from '../../src/io/sftp/index.js';
-import { SqliteStore } from '../../src/io/sqlite-store.js';
+import { SqliteStore } from '../../src/io/store/index.js';
 import type { Source } from '../../src/pipeline/ports.js';
 import { inboundMessage, json, messageSend, messageStatusUpdate } from '../fixtures/webio.js';
 import { dropFile, listDir, setupConfig } from '../helpers/harness.js';

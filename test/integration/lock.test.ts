@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LockedError } from '../../src/errors.js';
 import { StoreLock, lockFile, type LockKind } from '../../src/io/lock.js';
 import Database from 'better-sqlite3';
-import { migrations } from '../../src/io/migrations/index.js';
-import { SqliteStore } from '../../src/io/sqlite-store.js';
+import { migrations } from '../../src/io/store/migrations.js';
+import { SqliteStore } from '../../src/io/store/index.js';
 import { PROJECT_ROOT, runCli, tempDir } from '../helpers/harness.js';
 
 const HOLD = path.join(PROJECT_ROOT, 'test', 'helpers', 'hold-lock.mjs');

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { migrations } from '../../src/io/migrations/index.js';
-import { SqliteStore } from '../../src/io/sqlite-store.js';
+import { migrations } from '../../src/io/store/migrations.js';
+import { SqliteStore } from '../../src/io/store/index.js';
 import { freshStore } from '../helpers/store.js';
 
 describe('schema migrations', () => {
@@ -18,7 +18,7 @@ describe('schema migrations', () => {
     raw.close();
 
     const reopened = new SqliteStore({ path: file, busyTimeoutMs: 1000, exportTimeZone: 'UTC' });
-    expect(reopened.dirtyDays()).toEqual(['2026-01-05']);
+    expect(reopened.changedDays()).toEqual(['2026-01-05']);
     reopened.close();
   });
 

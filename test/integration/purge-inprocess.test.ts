@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
-import { listExportFiles, removeExportFile } from '../../src/io/export-files.js';
+import { listExportFiles, removeExportFile } from '../../src/io/files/export-files.js';
 import { SftpSource } from '../../src/io/sftp/index.js';
-import type { SqliteStore } from '../../src/io/sqlite-store.js';
+import type { SqliteStore } from '../../src/io/store/index.js';
 import type { Source } from '../../src/pipeline/ports.js';
 import {
   runPurge,

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src/io/csv-writer.js';
-import { defaultExportDays, runExport } from '../../src/pipeline/export-run.js';
+import { writeFileAtomic } from '../../src/io/files/atomic.js';
+import { defaultExportDays, runExport } from '../../src/pipeline/export/run.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
 import { exportOptions } from '../helpers/export-options.js';
 
@@ -151,7 +151,7 @@ describe('outcome and KPI reports (golden)', () => {
     const secondPollAt = Date.UTC(2021, 6, 5, 9, 0);
     ingestEvents(store, secondWave, 'UTC', secondPollAt);
     // S8's status and I3 (a reply to S3, sent on 2 July) both change 2 July; I3 and I4 are on 3 July.
-    expect(store.dirtyDays()).toEqual(['2021-07-02', '2021-07-03']);
+    expect(store.changedDays()).toEqual(['2021-07-02', '2021-07-03']);
     await runExport(deps, options(out), defaultExportDays(store, secondPollAt, 'Europe/London'));
 
     // Rows sort by channel as bytes: "Facebook" < "SMS" < "Webchat" < "WhatsApp" ('e' < 'h').

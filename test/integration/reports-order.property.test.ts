@@ -16,8 +16,8 @@ import {
   formatSeconds,
   percentileOf,
 } from '../../src/core/outcomes.js';
-import { writeFileAtomic } from '../../src/io/csv-writer.js';
-import { defaultExportDays, runExport } from '../../src/pipeline/export-run.js';
+import { writeFileAtomic } from '../../src/io/files/atomic.js';
+import { defaultExportDays, runExport } from '../../src/pipeline/export/run.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
 import { exportOptions } from '../helpers/export-options.js';
 

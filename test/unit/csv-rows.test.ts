@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { csvCellWriter } from '../../src/core/csv-cells.js';
-import { escapeFormula, mergeLabels, statusLabel } from '../../src/core/csv-rows.js';
+import { escapeFormula } from '../../src/core/formula-escape.js';
+import { mergeLabels, statusLabel } from '../../src/core/status-labels.js';
 import { DEFAULT_OPT_OUT_WORDS, DEFAULT_STATUS_CLASSES } from '../../src/core/outcomes.js';
 import { chooseDays } from '../../src/commands/export.js';
 import type { AppError } from '../../src/errors.js';
-import { reportContext } from '../../src/pipeline/export-run.js';
+import { reportContext } from '../../src/pipeline/export/render.js';
 import { statusesReport } from '../../src/reports/statuses.js';
 
 describe('CSV rows', () => {

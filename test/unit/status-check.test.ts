@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeLabels } from '../../src/core/csv-rows.js';
+import { mergeLabels } from '../../src/core/status-labels.js';
 import { DEFAULT_STATUS_CLASSES } from '../../src/core/outcomes.js';
 import { checkStatusCodes, formatStatusCodes } from '../../src/core/status-check.js';
 

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { ExportWriteError } from '../errors.js';
-import type { ExportChunk } from '../pipeline/export-run.js';
-import { DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, makeDirs } from './file-modes.js';
+import { ExportWriteError } from '../../errors.js';
+import type { ExportChunk } from '../../pipeline/export/ports.js';
+import { DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, makeDirs } from './modes.js';
 import { tempNameFor } from './export-files.js';
 
 export type WrittenFile = { path: string; bytes: number; sha256: string; unchanged: boolean };

@@ -1,15 +1,16 @@
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
-import { addressKeyOf } from '../core/address.js';
-import { countByteMentions } from '../core/address-bytes.js';
-import { countMentions } from '../core/address-mentions.js';
-import { dayInZone } from '../core/days.js';
+import { addressKeyOf } from '../../core/address.js';
+import { countByteMentions } from '../../core/address-bytes.js';
+import { countMentions } from '../../core/address-mentions.js';
+import { dayInZone } from '../../core/days.js';
 import type {
   Compaction,
   ErasureResult,
   PendingErasure,
   StoreMentions,
-} from '../pipeline/erase-run.js';
+} from '../../pipeline/erase-run.js';
+import { prepareMarkChanged } from './changed-days.js';
 
 /**
  * Erasure in the store (GDPR art. 17): the SQL side of `erase`. An erasure is journalled in
@@ -117,11 +118,8 @@ export function eraseCustomer(
                   detail = CASE WHEN webio_mentions(detail) THEN '(erased)' ELSE detail END
             WHERE ${where.quarantine}`,
         ).run({ ...p, now: opts.nowMs });
-        const mark = db.prepare(
-          `INSERT INTO dirty_days (day, marked_at) VALUES (?, ?)
-           ON CONFLICT (day) DO UPDATE SET marked_at = excluded.marked_at`,
-        );
-        for (const day of r.days) mark.run(day, opts.nowMs);
+        const markChanged = prepareMarkChanged(db);
+        for (const day of r.days) markChanged(day, opts.nowMs);
         db.prepare(
           `INSERT INTO erasures (erased_at, counts, days, pending_days, vacuum_pending, checkpoint_pending)
            VALUES (?, ?, ?, ?, 1, 1)`,

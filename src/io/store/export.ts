@@ -1,17 +1,9 @@
 import type Database from 'better-sqlite3';
-import type { ExportRecord } from '../pipeline/export-run.js';
-import type { ExportFormat } from '../reports/index.js';
+import type { ExportRecord } from '../../pipeline/export/ports.js';
+import type { ExportFormat } from '../../reports/index.js';
 
-type Row = {
-  report: string;
-  day: string;
-  format: ExportFormat;
-  path: string;
-  rows: number;
-  bytes: number;
-  sha256: string;
-  exported_at: number;
-};
+/** An `exports` row: an ExportRecord in the table's column names. */
+type Row = Omit<ExportRecord, 'exportedAt'> & { exported_at: number };
 
 const toRecord = (r: Row): ExportRecord => ({
   report: r.report,

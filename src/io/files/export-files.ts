@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ExportRecord } from '../pipeline/export-run.js';
-import type { ExportFormat } from '../reports/index.js';
+import type { ExportRecord } from '../../pipeline/export/ports.js';
+import type { ExportFormat } from '../../reports/index.js';
 
 /** A day file of a report under export.dir. */
 export type ExportFile = { report: string; day: string; format: ExportFormat; path: string };

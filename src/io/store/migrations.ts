@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { dayInZone, parseWebioDate } from '../../core/days.js';
+import { AppError } from '../../errors.js';
 
 /** What a migration that rewrites data needs to know. */
 export type MigrationContext = { sourceTimeZone: string; exportTimeZone: string; nowMs: number };
@@ -15,6 +16,7 @@ export type Migration = {
   run?: (db: Database.Database, ctx: MigrationContext) => void;
 };
 
+/** Every migration, oldest first; a new one goes at the end with the next version. */
 export const migrations: readonly Migration[] = [
   {
     version: 1,
@@ -308,4 +310,35 @@ function otherEventDateMs(payload: string, tz: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The schema version this program was written for: the last migration's. */
+export const LATEST_VERSION = migrations[migrations.length - 1]?.version ?? 0;
+
+/** Applies every migration newer than the store's `user_version`, each in its own transaction. */
+export function migrate(db: Database.Database, ctx: Omit<MigrationContext, 'nowMs'>): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      m.run?.(db, { ...ctx, nowMs: Date.now() });
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+}
+
+/**
+ * For a reader, which never migrates: it needs the schema this program was written for.
+ * Throws an AppError that says which side to upgrade.
+ */
+export function assertSchemaCurrent(db: Database.Database, file: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current === LATEST_VERSION) return;
+  throw new AppError(
+    'SCHEMA',
+    current < LATEST_VERSION
+      ? `the store ${file} has schema version ${current}, older than this program's ${LATEST_VERSION}; start the service or run \`webio-reports ingest\` once to upgrade it`
+      : `the store ${file} has schema version ${current}, newer than this program's ${LATEST_VERSION}; it was written by a newer webio-reports: upgrade this one`,
+  );
 }

@@ -1,4 +1,4 @@
-import type { ExportFormat, ReportDefinition } from '../reports/index.js';
+import type { ExportFormat, ReportDefinition } from '../../reports/index.js';
 
 /** A recorded day file, as the data package sees it: its path relative to export.dir. */
 type DayFile = { report: string; day: string; format: ExportFormat; relative: string };
