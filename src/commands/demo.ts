@@ -3,7 +3,7 @@ import path from 'node:path';
 import { validateConfig } from '../config/load.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../io/logger.js';
-import { exportOnce, ingestOnce, openStore } from '../jobs.js';
+import { exportOnce, ingestOnce, openStore } from '../jobs/index.js';
 import { startEmbeddedSftpServer } from '../demo/embedded-sftp-server.js';
 import { generateSampleFiles } from '../demo/sample-files.js';
 import type { ExportSummary } from '../pipeline/export/run.js';

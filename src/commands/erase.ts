@@ -1,9 +1,8 @@
 import { addressKey } from '../core/address.js';
-import { erasureDeps } from '../erase-job.js';
-import { AppError, describeError, isTransientStoreError } from '../errors.js';
-import { openStore } from '../jobs.js';
-import { finishErasure, type ErasureFinish } from '../pipeline/erase-run.js';
-import type { ErasureResult, SqliteStore } from '../io/store/index.js';
+import { AppError } from '../errors.js';
+import { eraseAndFinish, openStore } from '../jobs/index.js';
+import type { ErasureResult } from '../io/store/index.js';
+import type { ErasureFinish } from '../pipeline/erase-run.js';
 import {
   StopSignals,
   commandContext,
@@ -52,8 +51,7 @@ export async function eraseCommand(
       }
       return 0;
     }
-    const erased = key === undefined ? undefined : eraseInStore(store, key);
-    const finish = await finishErasure(erasureDeps(config, store, log, stop.signal), key);
+    const { erased, finish } = await eraseAndFinish(config, store, log, key, stop.signal);
     const [first, ...more] = finish.problems;
     const failure =
       stop.stopped(
@@ -75,25 +73,6 @@ export async function eraseCommand(
   } finally {
     stop.release();
     handle.close();
-  }
-}
-
-/** The erasure's transaction; a full disk or a lock held elsewhere is said as such. */
-function eraseInStore(store: SqliteStore, key: string): ErasureResult {
-  try {
-    return store.eraseAddress(key, false, Date.now());
-  } catch (err) {
-    if (!isTransientStoreError(err)) throw err;
-    const code = (err as { code?: unknown }).code;
-    const fix =
-      code === 'SQLITE_FULL'
-        ? 'free disk space'
-        : 'wait for the process that holds the store (database.busyTimeoutMs was not enough)';
-    throw new AppError(
-      'STORE',
-      `store ${store.path}: ${describeError(err)}; nothing was erased (the transaction was rolled back): ${fix} and run erase again`,
-      { cause: err },
-    );
   }
 }
 

@@ -1,8 +1,7 @@
 import { addDays, dayInZone, daysBetween, isValidDay } from '../core/days.js';
 import { counted } from '../core/plural.js';
 import { AppError } from '../errors.js';
-import { finishPendingErasure } from '../erase-job.js';
-import { exportOnce, openStore } from '../jobs.js';
+import { exportOnce, finishPendingErasure, openStore } from '../jobs/index.js';
 import {
   StopSignals,
   commandContext,

@@ -1,5 +1,4 @@
-import { finishPendingErasure } from '../erase-job.js';
-import { ingestOnce, openStore } from '../jobs.js';
+import { finishPendingErasure, ingestOnce, openStore } from '../jobs/index.js';
 import { counted } from '../core/plural.js';
 import { AppError } from '../errors.js';
 import {

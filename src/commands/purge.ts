@@ -1,6 +1,5 @@
 import { AppError } from '../errors.js';
-import { finishPendingErasure } from '../erase-job.js';
-import { openStore, purgeOnce } from '../jobs.js';
+import { finishPendingErasure, openStore, purgeOnce } from '../jobs/index.js';
 import {
   StopSignals,
   commandContext,
