@@ -1,16 +1,17 @@
 import { loadConfig } from '../config/load.js';
 import { AppError } from '../errors.js';
-import { backupStore } from '../jobs/index.js';
 import { StopSignals, type CommonOptions, type Output } from './context.js';
+import { defineCommand } from './define.js';
 
 /**
  * `backup --to FILE`: a consistent copy of the store, safe while `run` is ingesting (see
  * jobs/backup.ts). A signal stops it with no copy written and FILE as it was.
  */
-export async function backupCommand(
+async function backupCommand(
   opts: CommonOptions & { to?: string },
   output: Output,
 ): Promise<number> {
+  const { backupStore } = await import('../jobs/index.js');
   if (!opts.to) throw new AppError('USAGE', 'backup needs --to FILE', { exitCode: 2 });
   const config = loadConfig(opts.config, process.env, { needsSftp: false });
   const stop = new StopSignals().watch();
@@ -30,3 +31,10 @@ export async function backupCommand(
   );
   return 0;
 }
+
+export const command = defineCommand({
+  name: 'backup',
+  summary: 'write a consistent copy of the store (safe while the service runs)',
+  options: [{ flags: '--to <file>', description: 'where to write the copy (replaced atomically)' }],
+  action: backupCommand,
+});

@@ -1,8 +1,8 @@
 import { addressKey } from '../core/address.js';
 import { AppError } from '../errors.js';
-import { eraseAndFinish, openStore } from '../jobs/index.js';
 import type { ErasureResult } from '../io/store/index.js';
 import type { ErasureFinish } from '../pipeline/erase-run.js';
+import { defineCommand } from './define.js';
 import {
   StopSignals,
   commandContext,
@@ -20,10 +20,11 @@ const usage = (message: string) => new AppError('USAGE', message, { exitCode: 2 
  * an erasure that was interrupted. The address is never printed, logged or recorded: the
  * erasure is recorded by counts and days.
  */
-export async function eraseCommand(
+async function eraseCommand(
   opts: CommonOptions & { address?: string; dryRun?: boolean },
   output: Output,
 ): Promise<number> {
+  const { eraseAndFinish, openStore } = await import('../jobs/index.js');
   const key = opts.address === undefined ? undefined : addressKey(opts.address);
   if (key === '') throw usage('erase --address needs the customer address to erase');
   const dryRun = opts.dryRun === true;
@@ -157,3 +158,17 @@ function formatErasure(
   );
   return lines.join('\n');
 }
+
+export const command = defineCommand({
+  name: 'erase',
+  summary: 'erase a customer (GDPR): their events, ledger, quarantined contents, and CSV days',
+  options: [
+    {
+      flags: '--address <address>',
+      description:
+        'the customer address (digits compared; + or 00 ignored); without it, finishes an interrupted erasure',
+    },
+    { flags: '--dry-run', description: 'say what would be erased, change nothing' },
+  ],
+  action: eraseCommand,
+});

@@ -1,7 +1,7 @@
-import { addDays, dayInZone, daysBetween, isValidDay } from '../core/days.js';
+import { addDays, dayInZone, daysBetween, dayProblem } from '../core/days.js';
 import { counted } from '../core/plural.js';
 import { AppError } from '../errors.js';
-import { exportOnce, finishPendingErasure, openStore } from '../jobs/index.js';
+import { defineCommand } from './define.js';
 import {
   StopSignals,
   commandContext,
@@ -36,8 +36,10 @@ export function chooseDays(
     ['--from', opts.from],
     ['--to', opts.to],
   ] as const) {
-    if (v !== undefined && !isValidDay(v))
-      throw usage(`${flag} ${v}: expected a date as YYYY-MM-DD`);
+    const problem = v === undefined ? undefined : dayProblem(v);
+    if (problem === 'not-a-date') throw usage(`${flag} ${v}: expected a date as YYYY-MM-DD`);
+    if (problem === 'no-such-day')
+      throw usage(`${flag} ${v}: there is no such day in the calendar`);
   }
   if (opts.date && (opts.from || opts.to))
     throw usage('give either --date or --from/--to, not both');
@@ -67,7 +69,8 @@ export function chooseDays(
 }
 
 /** `export`: writes the CSV files for the chosen days. */
-export async function exportCommand(opts: ExportCommandOptions, output: Output): Promise<number> {
+async function exportCommand(opts: ExportCommandOptions, output: Output): Promise<number> {
+  const { exportOnce, finishPendingErasure, openStore } = await import('../jobs/index.js');
   // Flags first (a bad date is a usage error whatever the config), then the days that exist.
   chooseDays(opts);
   const { config, log } = commandContext(opts, false);
@@ -101,3 +104,14 @@ export async function exportCommand(opts: ExportCommandOptions, output: Output):
     handle.close();
   }
 }
+
+export const command = defineCommand({
+  name: 'export',
+  summary: 'write the daily CSV files (default: every changed day, plus yesterday)',
+  options: [
+    { flags: '--date <YYYY-MM-DD>', description: 'export this one day' },
+    { flags: '--from <YYYY-MM-DD>', description: 'first day of a range (with --to)' },
+    { flags: '--to <YYYY-MM-DD>', description: 'last day of a range, inclusive' },
+  ],
+  action: exportCommand,
+});

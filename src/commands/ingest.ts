@@ -1,6 +1,6 @@
-import { finishPendingErasure, ingestOnce, openStore } from '../jobs/index.js';
 import { counted } from '../core/plural.js';
 import { AppError } from '../errors.js';
+import { defineCommand } from './define.js';
 import {
   StopSignals,
   commandContext,
@@ -11,7 +11,8 @@ import {
 import { formatIngestSummary } from './format.js';
 
 /** `ingest`: one poll cycle now. */
-export async function ingestCommand(opts: CommonOptions, output: Output): Promise<number> {
+async function ingestCommand(opts: CommonOptions, output: Output): Promise<number> {
+  const { finishPendingErasure, ingestOnce, openStore } = await import('../jobs/index.js');
   const { config, log } = commandContext(opts);
   const handle = await openStore(config);
   const stop = new StopSignals().watch();
@@ -41,3 +42,9 @@ export async function ingestCommand(opts: CommonOptions, output: Output): Promis
     handle.close();
   }
 }
+
+export const command = defineCommand({
+  name: 'ingest',
+  summary: 'run one poll cycle now: list, fetch, parse, store, move; prints what happened',
+  action: ingestCommand,
+});

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import { finishPendingErasure, openStore, purgeOnce } from '../jobs/index.js';
+import { defineCommand } from './define.js';
 import {
   StopSignals,
   commandContext,
@@ -10,10 +10,11 @@ import {
 import { formatPurgeSummary } from './format.js';
 
 /** `purge [--dry-run]`: applies retention now, and prints what it removed (or would). */
-export async function purgeCommand(
+async function purgeCommand(
   opts: CommonOptions & { dryRun?: boolean },
   output: Output,
 ): Promise<number> {
+  const { finishPendingErasure, openStore, purgeOnce } = await import('../jobs/index.js');
   const { config, log } = commandContext(opts);
   const handle = await openStore(config);
   const stop = new StopSignals().watch();
@@ -34,3 +35,10 @@ export async function purgeCommand(
     handle.close();
   }
 }
+
+export const command = defineCommand({
+  name: 'purge',
+  summary: 'apply retention now: old processed/error files, CSV day files, store events',
+  options: [{ flags: '--dry-run', description: 'say what would be removed, remove nothing' }],
+  action: purgeCommand,
+});

@@ -1,9 +1,10 @@
 import { loadConfig } from '../config/load.js';
 import { TABLES } from '../core/dedup.js';
 import { printable } from '../core/printable.js';
-import { formatStatusCodes } from '../core/status-check.js';
-import { readStatus, STATUS_CHECK_DAYS, type StatusReport } from '../jobs/index.js';
+import { formatStatusCodes, STATUS_CHECK_DAYS } from '../core/status-check.js';
+import type { StatusReport } from '../jobs/index.js';
 import type { CommonOptions, Output } from './context.js';
+import { defineCommand } from './define.js';
 import { formatSkipped } from './format.js';
 
 /** `status` as text for a person: the report's facts, one per line, warnings last. */
@@ -55,7 +56,8 @@ export function formatStatus(s: StatusReport): string {
 }
 
 /** `status`: counts, last runs, quarantine and warnings. */
-export async function statusCommand(opts: CommonOptions, output: Output): Promise<number> {
+async function statusCommand(opts: CommonOptions, output: Output): Promise<number> {
+  const { readStatus } = await import('../jobs/index.js');
   const config = loadConfig(opts.config, process.env, { needsSftp: false });
   const report = readStatus(config, Date.now());
   if (!report) {
@@ -70,3 +72,9 @@ export async function statusCommand(opts: CommonOptions, output: Output): Promis
   // A verdict for scripts and monitoring: 0 healthy, 1 when anything is worth a warning.
   return report.healthy ? 0 : 1;
 }
+
+export const command = defineCommand({
+  name: 'status',
+  summary: 'counts per type and day, last poll/export and their outcome, quarantine, warnings',
+  action: statusCommand,
+});

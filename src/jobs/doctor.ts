@@ -4,7 +4,7 @@ import { MISSING_CREDENTIAL, MISSING_PIN } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { formatMode } from '../core/file-mode.js';
 import { compilePattern, isHiddenOrPartial } from '../core/select-files.js';
-import { formatStatusCodes } from '../core/status-check.js';
+import { formatStatusCodes, STATUS_CHECK_DAYS } from '../core/status-check.js';
 import { mergeLabels } from '../core/status-labels.js';
 import { describeError, HostKeyMismatchError } from '../errors.js';
 import { listExportFiles } from '../io/files/export-files.js';
@@ -13,7 +13,7 @@ import { lockFile } from '../io/lock.js';
 import { SftpSource } from '../io/sftp/index.js';
 import { SqliteStore } from '../io/store/index.js';
 import { REPORTS } from '../reports/index.js';
-import { STATUS_CHECK_DAYS, statusCodeCheck } from './status.js';
+import { statusCodeCheck } from './status.js';
 
 /** One line of doctor's report; `config` marks a problem of the config itself (exit 2). */
 export type Check = { name: string; ok: boolean; detail: string; config?: boolean };

@@ -6,11 +6,5 @@ export { eraseAndFinish, finishPendingErasure } from './erase.js';
 export { exportOnce } from './export.js';
 export { ingestOnce, keptSessions, type KeptSessions } from './ingest.js';
 export { purgeOnce } from './purge.js';
-export {
-  collectStatus,
-  readStatus,
-  statusCodeCheck,
-  STATUS_CHECK_DAYS,
-  type StatusReport,
-} from './status.js';
+export { collectStatus, readStatus, statusCodeCheck, type StatusReport } from './status.js';
 export { openServiceStore, openStore, type ServiceStoreHandle, type StoreHandle } from './store.js';

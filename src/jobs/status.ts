@@ -8,7 +8,7 @@ import {
   DEFAULT_STATUS_CLASSES,
   type StatusClasses,
 } from '../core/outcomes.js';
-import { checkStatusCodes, type SeenStatusCode } from '../core/status-check.js';
+import { checkStatusCodes, STATUS_CHECK_DAYS, type SeenStatusCode } from '../core/status-check.js';
 import { mergeLabels } from '../core/status-labels.js';
 import { SqliteStore } from '../io/store/index.js';
 import { reportParams } from '../pipeline/export/render.js';
@@ -138,9 +138,6 @@ function dayOutcomes(
   }
   return out;
 }
-
-/** Days the status-code check looks back over: the 7 days `status` lists, today included. */
-export const STATUS_CHECK_DAYS = 7;
 
 /** The status-code check over the last 7 days (today and the 6 before, in the export zone). */
 export function statusCodeCheck(
