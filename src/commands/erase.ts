@@ -4,9 +4,9 @@ import type { ErasureResult } from '../io/store/index.js';
 import type { ErasureFinish } from '../pipeline/erase-run.js';
 import { defineCommand } from './define.js';
 import {
-  StopSignals,
   commandContext,
   printResult,
+  withStore,
   type CommonOptions,
   type Output,
 } from './context.js';
@@ -24,16 +24,13 @@ async function eraseCommand(
   opts: CommonOptions & { address?: string; dryRun?: boolean },
   output: Output,
 ): Promise<number> {
-  const { eraseAndFinish, openStore } = await import('../jobs/index.js');
+  const { eraseAndFinish } = await import('../jobs/index.js');
   const key = opts.address === undefined ? undefined : addressKey(opts.address);
   if (key === '') throw usage('erase --address needs the customer address to erase');
   const dryRun = opts.dryRun === true;
   if (dryRun && key === undefined) throw usage('erase --dry-run needs --address ADDR');
   const { config, log } = commandContext(opts, false);
-  const handle = await openStore(config);
-  const stop = new StopSignals().watch();
-  try {
-    const { store } = handle;
+  return withStore(config, async (store, stop) => {
     const pending = store.pendingErasure();
     if (key === undefined && !pending)
       throw usage(
@@ -71,10 +68,7 @@ async function eraseCommand(
       () => formatErasure(erased, finish, key === undefined),
       failure,
     );
-  } finally {
-    stop.release();
-    handle.close();
-  }
+  });
 }
 
 const counts = (e: ErasureResult) =>

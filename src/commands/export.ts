@@ -3,9 +3,9 @@ import { counted } from '../core/plural.js';
 import { AppError } from '../errors.js';
 import { defineCommand } from './define.js';
 import {
-  StopSignals,
   commandContext,
   printResult,
+  withStore,
   type CommonOptions,
   type Output,
 } from './context.js';
@@ -70,7 +70,7 @@ export function chooseDays(
 
 /** `export`: writes the CSV files for the chosen days. */
 async function exportCommand(opts: ExportCommandOptions, output: Output): Promise<number> {
-  const { exportOnce, finishPendingErasure, openStore } = await import('../jobs/index.js');
+  const { exportOnce, finishPendingErasure } = await import('../jobs/index.js');
   // Flags first (a bad date is a usage error whatever the config), then the days that exist.
   chooseDays(opts);
   const { config, log } = commandContext(opts, false);
@@ -78,15 +78,13 @@ async function exportCommand(opts: ExportCommandOptions, output: Output): Promis
     day: dayInZone(Date.now(), config.export.timezone),
     timeZone: config.export.timezone,
   });
-  const handle = await openStore(config);
-  const stop = new StopSignals().watch();
-  try {
-    await finishPendingErasure(config, handle.store, log);
+  return withStore(config, async (store, stop) => {
+    await finishPendingErasure(config, store, log);
     const started = Date.now();
-    const summary = await exportOnce(config, handle.store, log, days, stop.signal);
+    const summary = await exportOnce(config, store, log, days, stop.signal);
     // The default days are what the scheduled export writes: done by hand, it is done.
     if (days === undefined && summary.failures.length === 0 && !stop.received)
-      handle.store.completeExportDue(started, Date.now());
+      store.completeExportDue(started, Date.now());
     const written = summary.files.filter((f) => !f.unchanged).length;
     const failure =
       stop.stopped(
@@ -99,10 +97,7 @@ async function exportCommand(opts: ExportCommandOptions, output: Output): Promis
           )
         : undefined);
     return printResult(opts, output, summary, () => formatExportSummary(summary), failure);
-  } finally {
-    stop.release();
-    handle.close();
-  }
+  });
 }
 
 export const command = defineCommand({

@@ -2,9 +2,9 @@ import { counted } from '../core/plural.js';
 import { AppError } from '../errors.js';
 import { defineCommand } from './define.js';
 import {
-  StopSignals,
   commandContext,
   printResult,
+  withStore,
   type CommonOptions,
   type Output,
 } from './context.js';
@@ -12,13 +12,11 @@ import { formatIngestSummary } from './format.js';
 
 /** `ingest`: one poll cycle now. */
 async function ingestCommand(opts: CommonOptions, output: Output): Promise<number> {
-  const { finishPendingErasure, ingestOnce, openStore } = await import('../jobs/index.js');
+  const { finishPendingErasure, ingestOnce } = await import('../jobs/index.js');
   const { config, log } = commandContext(opts);
-  const handle = await openStore(config);
-  const stop = new StopSignals().watch();
-  try {
-    await finishPendingErasure(config, handle.store, log);
-    const summary = await ingestOnce(config, handle.store, log, stop.signal);
+  return withStore(config, async (store, stop) => {
+    await finishPendingErasure(config, store, log);
+    const summary = await ingestOnce(config, store, log, stop.signal);
     const [first] = summary.finishErrors;
     const failure =
       stop.stopped(
@@ -37,10 +35,7 @@ async function ingestCommand(opts: CommonOptions, output: Output): Promise<numbe
             )
           : undefined);
     return printResult(opts, output, summary, () => formatIngestSummary(summary), failure);
-  } finally {
-    stop.release();
-    handle.close();
-  }
+  });
 }
 
 export const command = defineCommand({

@@ -1,9 +1,9 @@
 import { AppError } from '../errors.js';
 import { defineCommand } from './define.js';
 import {
-  StopSignals,
   commandContext,
   printResult,
+  withStore,
   type CommonOptions,
   type Output,
 } from './context.js';
@@ -14,13 +14,11 @@ async function purgeCommand(
   opts: CommonOptions & { dryRun?: boolean },
   output: Output,
 ): Promise<number> {
-  const { finishPendingErasure, openStore, purgeOnce } = await import('../jobs/index.js');
+  const { finishPendingErasure, purgeOnce } = await import('../jobs/index.js');
   const { config, log } = commandContext(opts);
-  const handle = await openStore(config);
-  const stop = new StopSignals().watch();
-  try {
-    if (opts.dryRun !== true) await finishPendingErasure(config, handle.store, log);
-    const summary = await purgeOnce(config, handle.store, log, opts.dryRun === true, stop.signal);
+  return withStore(config, async (store, stop) => {
+    if (opts.dryRun !== true) await finishPendingErasure(config, store, log);
+    const summary = await purgeOnce(config, store, log, opts.dryRun === true, stop.signal);
     const failure =
       stop.stopped('what was removed is recorded; the rest is removed by the next purge') ??
       (summary.failures.length
@@ -30,10 +28,7 @@ async function purgeCommand(
           )
         : undefined);
     return printResult(opts, output, summary, () => formatPurgeSummary(summary), failure);
-  } finally {
-    stop.release();
-    handle.close();
-  }
+  });
 }
 
 export const command = defineCommand({

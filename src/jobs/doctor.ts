@@ -11,9 +11,10 @@ import { listExportFiles } from '../io/files/export-files.js';
 import { makeDirs } from '../io/files/modes.js';
 import { lockFile } from '../io/lock.js';
 import { SftpSource } from '../io/sftp/index.js';
-import { SqliteStore } from '../io/store/index.js';
+import type { SqliteStore } from '../io/store/index.js';
 import { REPORTS } from '../reports/index.js';
 import { statusCodeCheck } from './status.js';
+import { openReadOnlyStore } from './store.js';
 
 /** One line of doctor's report; `config` marks a problem of the config itself (exit 2). */
 export type Check = { name: string; ok: boolean; detail: string; config?: boolean };
@@ -130,12 +131,7 @@ function statusCodesCheck(config: Config): { ok: boolean; detail: string } {
     };
   let store: SqliteStore | undefined;
   try {
-    store = new SqliteStore({
-      path: config.database.path,
-      busyTimeoutMs: config.database.busyTimeoutMs,
-      exportTimeZone: config.export.timezone,
-      readonly: true,
-    });
+    store = openReadOnlyStore(config);
     const check = statusCodeCheck(store, config.export.timezone, Date.now(), {
       classes: config.export.statusClasses,
       labels: mergeLabels(config.export.statusLabels),

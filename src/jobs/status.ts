@@ -10,10 +10,11 @@ import {
 } from '../core/outcomes.js';
 import { checkStatusCodes, STATUS_CHECK_DAYS, type SeenStatusCode } from '../core/status-check.js';
 import { mergeLabels } from '../core/status-labels.js';
-import { SqliteStore } from '../io/store/index.js';
+import type { SqliteStore } from '../io/store/index.js';
 import { reportParams } from '../pipeline/export/render.js';
 import type { IngestSummary } from '../pipeline/ingest/index.js';
 import { dailySummaryReport } from '../reports/daily-summary.js';
+import { openReadOnlyStore } from './store.js';
 
 /**
  * `status` of the configured store, read-only (no lock, no migration, so it works while the
@@ -21,13 +22,7 @@ import { dailySummaryReport } from '../reports/daily-summary.js';
  */
 export function readStatus(config: Config, nowMs: number): StatusReport | undefined {
   if (!fs.existsSync(config.database.path)) return undefined;
-  const store = new SqliteStore({
-    path: config.database.path,
-    busyTimeoutMs: config.database.busyTimeoutMs,
-    exportTimeZone: config.export.timezone,
-    sourceTimeZone: config.source.timezone,
-    readonly: true,
-  });
+  const store = openReadOnlyStore(config);
   try {
     return collectStatus(
       store,

@@ -3,7 +3,7 @@ import { StoreError, describeError, isTransientStoreError } from '../errors.js';
 import { removeExportLeftovers } from '../io/files/export-files.js';
 import type { Logger } from '../io/logger.js';
 import { StoreLock } from '../io/lock.js';
-import { SqliteStore } from '../io/store/index.js';
+import { SqliteStore, type StoreOptions } from '../io/store/index.js';
 
 /** An open store and the lock that guards it, released in reverse order. */
 export type StoreHandle = { store: SqliteStore; close(): void };
@@ -15,17 +15,31 @@ export type StoreHandle = { store: SqliteStore; close(): void };
 function openSqlite(config: Config): { store: SqliteStore; interruptedRuns: number } {
   let store: SqliteStore | undefined;
   try {
-    store = new SqliteStore({
-      path: config.database.path,
-      busyTimeoutMs: config.database.busyTimeoutMs,
-      exportTimeZone: config.export.timezone,
-      sourceTimeZone: config.source.timezone,
-    });
+    store = new SqliteStore(storeOptions(config));
     return { store, interruptedRuns: store.closeInterruptedRuns(Date.now()) };
   } catch (err) {
     store?.close();
     throw isTransientStoreError(err) ? new StoreError(config.database.path, err) : err;
   }
+}
+
+/** The store of `config`, as SqliteStore opens it. */
+function storeOptions(config: Config, readonly = false): StoreOptions {
+  return {
+    path: config.database.path,
+    busyTimeoutMs: config.database.busyTimeoutMs,
+    exportTimeZone: config.export.timezone,
+    sourceTimeZone: config.source.timezone,
+    ...(readonly ? { readonly } : {}),
+  };
+}
+
+/**
+ * The store opened read-only, for `status` and `doctor`: no lock, no migration, so it works
+ * while the service runs. The caller closes it.
+ */
+export function openReadOnlyStore(config: Config): SqliteStore {
+  return new SqliteStore(storeOptions(config, true));
 }
 
 /** Takes the write lock, waiting up to `database.busyTimeoutMs` for the job holding it. */
