@@ -2,6 +2,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { StoppedError, type AppError } from '../errors.js';
 import { createLogger, type Logger } from '../io/logger.js';
+import type { SqliteStore } from '../io/store/index.js';
 
 /** Options every command takes. */
 export type CommonOptions = {
@@ -99,5 +100,25 @@ export class StopSignals {
   /** A StoppedError when a signal came, saying what `kept` (what survives the stop). */
   stopped(kept: string): StoppedError | undefined {
     return this.received ? new StoppedError(this.received, kept) : undefined;
+  }
+}
+
+/**
+ * A one-shot command that writes (ingest, export, purge, erase): waits for the write lock and
+ * opens the store (jobs/store.ts), watches SIGINT and SIGTERM, runs `work`, and releases
+ * both in reverse order whatever happens.
+ */
+export async function withStore<T>(
+  config: Config,
+  work: (store: SqliteStore, stop: StopSignals) => Promise<T>,
+): Promise<T> {
+  const { openStore } = await import('../jobs/index.js');
+  const handle = await openStore(config);
+  const stop = new StopSignals().watch();
+  try {
+    return await work(handle.store, stop);
+  } finally {
+    stop.release();
+    handle.close();
   }
 }

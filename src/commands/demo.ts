@@ -3,12 +3,10 @@ import path from 'node:path';
 import { validateConfig } from '../config/load.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../io/logger.js';
-import { exportOnce, ingestOnce, openStore } from '../jobs.js';
-import { startEmbeddedSftpServer } from '../demo/embedded-sftp-server.js';
-import { generateSampleFiles } from '../demo/sample-files.js';
 import type { ExportSummary } from '../pipeline/export/run.js';
 import { REPORTS } from '../reports/index.js';
 import { logFormat, type CommonOptions, type Output } from './context.js';
+import { defineCommand } from './define.js';
 import { formatExportSummary, formatIngestSummary } from './format.js';
 
 const MARKER = '.webio-reports-demo';
@@ -37,10 +35,13 @@ function prepareDir(dir: string): void {
  * `demo`: end to end with no setup. Seeds an embedded SFTP server on loopback with sample
  * Webio files, pins its host key like any server's, ingests and exports into a fresh folder.
  */
-export async function demoCommand(
+async function demoCommand(
   opts: CommonOptions & { dir?: string; serve?: boolean; every?: string; metricsPort?: string },
   output: Output,
 ): Promise<number> {
+  const { exportOnce, ingestOnce, openStore } = await import('../jobs/index.js');
+  const { startEmbeddedSftpServer } = await import('../demo/embedded-sftp-server.js');
+  const { generateSampleFiles } = await import('../demo/sample-files.js');
   const dir = path.resolve(opts.dir ?? path.join('data', 'demo'));
   prepareDir(dir);
   if (opts.serve) return serveDemo(dir, opts, output);
@@ -144,6 +145,8 @@ async function serveDemo(
     throw new AppError('USAGE', `--metrics-port ${opts.metricsPort}: expected a port`, {
       exitCode: 2,
     });
+  const { startEmbeddedSftpServer } = await import('../demo/embedded-sftp-server.js');
+  const { generateSampleFiles } = await import('../demo/sample-files.js');
   const serverRoot = path.join(dir, 'sftp-server');
   const hooks = path.join(serverRoot, 'webhooks');
   fs.mkdirSync(hooks, { recursive: true });
@@ -257,3 +260,29 @@ function summaryPreview(exported: ExportSummary): string {
   );
   return `\ndemo: daily-summary for ${busiest.day} (${busiest.path}):\n${table.join('\n')}\n`;
 }
+
+export const command = defineCommand({
+  name: 'demo',
+  summary: 'end to end with no setup: embedded SFTP server with sample files, ingest, export',
+  noConfig: true,
+  options: [
+    {
+      flags: '--dir <folder>',
+      description: 'where to put the demo store and CSV files (default: data/demo)',
+    },
+    {
+      flags: '--serve',
+      description:
+        'keep the SFTP server up, drop new files every few seconds, and write a config for `run`',
+    },
+    {
+      flags: '--every <seconds>',
+      description: 'with --serve: seconds between new files (default: 5)',
+    },
+    {
+      flags: '--metrics-port <port>',
+      description: 'with --serve: metrics.port in the config (default: 9464)',
+    },
+  ],
+  action: demoCommand,
+});

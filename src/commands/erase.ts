@@ -1,13 +1,12 @@
 import { addressKey } from '../core/address.js';
-import { erasureDeps } from '../erase-job.js';
-import { AppError, describeError, isTransientStoreError } from '../errors.js';
-import { openStore } from '../jobs.js';
-import { finishErasure, type ErasureFinish } from '../pipeline/erase-run.js';
-import type { ErasureResult, SqliteStore } from '../io/store/index.js';
+import { AppError } from '../errors.js';
+import type { ErasureResult } from '../io/store/index.js';
+import type { ErasureFinish } from '../pipeline/erase-run.js';
+import { defineCommand } from './define.js';
 import {
-  StopSignals,
   commandContext,
   printResult,
+  withStore,
   type CommonOptions,
   type Output,
 } from './context.js';
@@ -21,19 +20,17 @@ const usage = (message: string) => new AppError('USAGE', message, { exitCode: 2 
  * an erasure that was interrupted. The address is never printed, logged or recorded: the
  * erasure is recorded by counts and days.
  */
-export async function eraseCommand(
+async function eraseCommand(
   opts: CommonOptions & { address?: string; dryRun?: boolean },
   output: Output,
 ): Promise<number> {
+  const { eraseAndFinish } = await import('../jobs/index.js');
   const key = opts.address === undefined ? undefined : addressKey(opts.address);
   if (key === '') throw usage('erase --address needs the customer address to erase');
   const dryRun = opts.dryRun === true;
   if (dryRun && key === undefined) throw usage('erase --dry-run needs --address ADDR');
   const { config, log } = commandContext(opts, false);
-  const handle = await openStore(config);
-  const stop = new StopSignals().watch();
-  try {
-    const { store } = handle;
+  return withStore(config, async (store, stop) => {
     const pending = store.pendingErasure();
     if (key === undefined && !pending)
       throw usage(
@@ -52,8 +49,7 @@ export async function eraseCommand(
       }
       return 0;
     }
-    const erased = key === undefined ? undefined : eraseInStore(store, key);
-    const finish = await finishErasure(erasureDeps(config, store, log, stop.signal), key);
+    const { erased, finish } = await eraseAndFinish(config, store, log, key, stop.signal);
     const [first, ...more] = finish.problems;
     const failure =
       stop.stopped(
@@ -72,29 +68,7 @@ export async function eraseCommand(
       () => formatErasure(erased, finish, key === undefined),
       failure,
     );
-  } finally {
-    stop.release();
-    handle.close();
-  }
-}
-
-/** The erasure's transaction; a full disk or a lock held elsewhere is said as such. */
-function eraseInStore(store: SqliteStore, key: string): ErasureResult {
-  try {
-    return store.eraseAddress(key, false, Date.now());
-  } catch (err) {
-    if (!isTransientStoreError(err)) throw err;
-    const code = (err as { code?: unknown }).code;
-    const fix =
-      code === 'SQLITE_FULL'
-        ? 'free disk space'
-        : 'wait for the process that holds the store (database.busyTimeoutMs was not enough)';
-    throw new AppError(
-      'STORE',
-      `store ${store.path}: ${describeError(err)}; nothing was erased (the transaction was rolled back): ${fix} and run erase again`,
-      { cause: err },
-    );
-  }
+  });
 }
 
 const counts = (e: ErasureResult) =>
@@ -178,3 +152,17 @@ function formatErasure(
   );
   return lines.join('\n');
 }
+
+export const command = defineCommand({
+  name: 'erase',
+  summary: 'erase a customer (GDPR): their events, ledger, quarantined contents, and CSV days',
+  options: [
+    {
+      flags: '--address <address>',
+      description:
+        'the customer address (digits compared; + or 00 ignored); without it, finishes an interrupted erasure',
+    },
+    { flags: '--dry-run', description: 'say what would be erased, change nothing' },
+  ],
+  action: eraseCommand,
+});

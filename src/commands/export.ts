@@ -1,12 +1,11 @@
-import { addDays, dayInZone, daysBetween, isValidDay } from '../core/days.js';
+import { addDays, dayInZone, daysBetween, dayProblem } from '../core/days.js';
 import { counted } from '../core/plural.js';
 import { AppError } from '../errors.js';
-import { finishPendingErasure } from '../erase-job.js';
-import { exportOnce, openStore } from '../jobs.js';
+import { defineCommand } from './define.js';
 import {
-  StopSignals,
   commandContext,
   printResult,
+  withStore,
   type CommonOptions,
   type Output,
 } from './context.js';
@@ -37,8 +36,10 @@ export function chooseDays(
     ['--from', opts.from],
     ['--to', opts.to],
   ] as const) {
-    if (v !== undefined && !isValidDay(v))
-      throw usage(`${flag} ${v}: expected a date as YYYY-MM-DD`);
+    const problem = v === undefined ? undefined : dayProblem(v);
+    if (problem === 'not-a-date') throw usage(`${flag} ${v}: expected a date as YYYY-MM-DD`);
+    if (problem === 'no-such-day')
+      throw usage(`${flag} ${v}: there is no such day in the calendar`);
   }
   if (opts.date && (opts.from || opts.to))
     throw usage('give either --date or --from/--to, not both');
@@ -68,7 +69,8 @@ export function chooseDays(
 }
 
 /** `export`: writes the CSV files for the chosen days. */
-export async function exportCommand(opts: ExportCommandOptions, output: Output): Promise<number> {
+async function exportCommand(opts: ExportCommandOptions, output: Output): Promise<number> {
+  const { exportOnce, finishPendingErasure } = await import('../jobs/index.js');
   // Flags first (a bad date is a usage error whatever the config), then the days that exist.
   chooseDays(opts);
   const { config, log } = commandContext(opts, false);
@@ -76,15 +78,13 @@ export async function exportCommand(opts: ExportCommandOptions, output: Output):
     day: dayInZone(Date.now(), config.export.timezone),
     timeZone: config.export.timezone,
   });
-  const handle = await openStore(config);
-  const stop = new StopSignals().watch();
-  try {
-    await finishPendingErasure(config, handle.store, log);
+  return withStore(config, async (store, stop) => {
+    await finishPendingErasure(config, store, log);
     const started = Date.now();
-    const summary = await exportOnce(config, handle.store, log, days, stop.signal);
+    const summary = await exportOnce(config, store, log, days, stop.signal);
     // The default days are what the scheduled export writes: done by hand, it is done.
     if (days === undefined && summary.failures.length === 0 && !stop.received)
-      handle.store.completeExportDue(started, Date.now());
+      store.completeExportDue(started, Date.now());
     const written = summary.files.filter((f) => !f.unchanged).length;
     const failure =
       stop.stopped(
@@ -97,8 +97,16 @@ export async function exportCommand(opts: ExportCommandOptions, output: Output):
           )
         : undefined);
     return printResult(opts, output, summary, () => formatExportSummary(summary), failure);
-  } finally {
-    stop.release();
-    handle.close();
-  }
+  });
 }
+
+export const command = defineCommand({
+  name: 'export',
+  summary: 'write the daily CSV files (default: every changed day, plus yesterday)',
+  options: [
+    { flags: '--date <YYYY-MM-DD>', description: 'export this one day' },
+    { flags: '--from <YYYY-MM-DD>', description: 'first day of a range (with --to)' },
+    { flags: '--to <YYYY-MM-DD>', description: 'last day of a range, inclusive' },
+  ],
+  action: exportCommand,
+});

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { counted } from '../core/plural.js';
 import { printable } from '../core/printable.js';
 import type { ExportSummary } from '../pipeline/export/run.js';
-import type { IngestSummary } from '../pipeline/ingest-run.js';
+import type { IngestSummary } from '../pipeline/ingest/index.js';
 import type { PurgeSummary } from '../pipeline/purge-run.js';
 
 /** The human summary `ingest` prints. */

@@ -1,24 +1,22 @@
-import { finishPendingErasure } from '../erase-job.js';
-import { ingestOnce, openStore } from '../jobs.js';
 import { counted } from '../core/plural.js';
 import { AppError } from '../errors.js';
+import { defineCommand } from './define.js';
 import {
-  StopSignals,
   commandContext,
   printResult,
+  withStore,
   type CommonOptions,
   type Output,
 } from './context.js';
 import { formatIngestSummary } from './format.js';
 
 /** `ingest`: one poll cycle now. */
-export async function ingestCommand(opts: CommonOptions, output: Output): Promise<number> {
+async function ingestCommand(opts: CommonOptions, output: Output): Promise<number> {
+  const { finishPendingErasure, ingestOnce } = await import('../jobs/index.js');
   const { config, log } = commandContext(opts);
-  const handle = await openStore(config);
-  const stop = new StopSignals().watch();
-  try {
-    await finishPendingErasure(config, handle.store, log);
-    const summary = await ingestOnce(config, handle.store, log, stop.signal);
+  return withStore(config, async (store, stop) => {
+    await finishPendingErasure(config, store, log);
+    const summary = await ingestOnce(config, store, log, stop.signal);
     const [first] = summary.finishErrors;
     const failure =
       stop.stopped(
@@ -37,8 +35,11 @@ export async function ingestCommand(opts: CommonOptions, output: Output): Promis
             )
           : undefined);
     return printResult(opts, output, summary, () => formatIngestSummary(summary), failure);
-  } finally {
-    stop.release();
-    handle.close();
-  }
+  });
 }
+
+export const command = defineCommand({
+  name: 'ingest',
+  summary: 'run one poll cycle now: list, fetch, parse, store, move; prints what happened',
+  action: ingestCommand,
+});

@@ -1,26 +1,24 @@
 import { AppError } from '../errors.js';
-import { finishPendingErasure } from '../erase-job.js';
-import { openStore, purgeOnce } from '../jobs.js';
+import { defineCommand } from './define.js';
 import {
-  StopSignals,
   commandContext,
   printResult,
+  withStore,
   type CommonOptions,
   type Output,
 } from './context.js';
 import { formatPurgeSummary } from './format.js';
 
 /** `purge [--dry-run]`: applies retention now, and prints what it removed (or would). */
-export async function purgeCommand(
+async function purgeCommand(
   opts: CommonOptions & { dryRun?: boolean },
   output: Output,
 ): Promise<number> {
+  const { finishPendingErasure, purgeOnce } = await import('../jobs/index.js');
   const { config, log } = commandContext(opts);
-  const handle = await openStore(config);
-  const stop = new StopSignals().watch();
-  try {
-    if (opts.dryRun !== true) await finishPendingErasure(config, handle.store, log);
-    const summary = await purgeOnce(config, handle.store, log, opts.dryRun === true, stop.signal);
+  return withStore(config, async (store, stop) => {
+    if (opts.dryRun !== true) await finishPendingErasure(config, store, log);
+    const summary = await purgeOnce(config, store, log, opts.dryRun === true, stop.signal);
     const failure =
       stop.stopped('what was removed is recorded; the rest is removed by the next purge') ??
       (summary.failures.length
@@ -30,8 +28,12 @@ export async function purgeCommand(
           )
         : undefined);
     return printResult(opts, output, summary, () => formatPurgeSummary(summary), failure);
-  } finally {
-    stop.release();
-    handle.close();
-  }
+  });
 }
+
+export const command = defineCommand({
+  name: 'purge',
+  summary: 'apply retention now: old processed/error files, CSV day files, store events',
+  options: [{ flags: '--dry-run', description: 'say what would be removed, remove nothing' }],
+  action: purgeCommand,
+});

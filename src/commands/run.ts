@@ -1,14 +1,15 @@
 import { loadConfig } from '../config/load.js';
 import { createLogger, flushLog } from '../io/logger.js';
-import { startService } from '../service/service.js';
 import type { CommonOptions, Output } from './context.js';
+import { defineCommand } from './define.js';
 
 /**
  * `run`: the long-running service pm2 starts. On SIGINT/SIGTERM it stops scheduling, lets the
  * current job reach a transaction boundary, closes SFTP and SQLite and exits 0; an
  * unexpected error ends it with 1, so that pm2 restarts it.
  */
-export async function runCommand(opts: CommonOptions, _output: Output): Promise<number> {
+async function runCommand(opts: CommonOptions, _output: Output): Promise<number> {
+  const { startService } = await import('../service/service.js');
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(opts.config);
@@ -32,3 +33,9 @@ export async function runCommand(opts: CommonOptions, _output: Output): Promise<
   await flushLog(log);
   return code;
 }
+
+export const command = defineCommand({
+  name: 'run',
+  summary: 'the long-running service: poll and export on their schedules (what pm2 runs)',
+  action: runCommand,
+});

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { posix } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { formatMode } from '../io/files/modes.js';
+import { formatMode } from '../core/file-mode.js';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 

@@ -176,11 +176,21 @@ const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** True for a real calendar date written YYYY-MM-DD. */
 export function isValidDay(day: string): boolean {
+  return dayProblem(day) === undefined;
+}
+
+/**
+ * What is wrong with `day` as a calendar day: not written YYYY-MM-DD, or written so but not
+ * a day of the calendar (2026-02-30, 2026-13-01); undefined when it is one.
+ */
+export function dayProblem(day: string): 'not-a-date' | 'no-such-day' | undefined {
   const m = DAY_RE.exec(day);
-  if (!m) return false;
+  if (!m) return 'not-a-date';
   const month = Number(m[2]);
   const d = Number(m[3]);
-  return month >= 1 && month <= 12 && d >= 1 && d <= daysInMonth(Number(m[1]), month);
+  return month >= 1 && month <= 12 && d >= 1 && d <= daysInMonth(Number(m[1]), month)
+    ? undefined
+    : 'no-such-day';
 }
 
 /** The day `n` days after `day` (negative goes back). */

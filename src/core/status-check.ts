@@ -1,6 +1,9 @@
 import { statusLabel } from './status-labels.js';
 import { classOf, type StatusClass, type StatusClasses } from './outcomes.js';
 
+/** Days the status-code check looks back over: the 7 days `status` lists, today included. */
+export const STATUS_CHECK_DAYS = 7;
+
 /** One status code seen in the delivery reports, as the reports read it. */
 export type SeenStatusCode = { code: string; count: number; label: string; class: StatusClass };
 

@@ -1,20 +1,3 @@
-import type { CronSchedule } from '../core/cron.js';
-
-/**
- * The windows health is judged by: the poll interval (the gap between the poll schedule's next
- * two runs) and the grace an export has to complete after it came due (15 minutes, or three
- * poll intervals if longer).
- */
-export function healthWindows(
-  poll: Pick<CronSchedule, 'next'>,
-  nowMs: number,
-): { pollIntervalMs: number; exportGraceMs: number } {
-  const next1 = poll.next(nowMs);
-  const next2 = next1 === undefined ? undefined : poll.next(next1);
-  const pollIntervalMs = next1 !== undefined && next2 !== undefined ? next2 - next1 : 60_000;
-  return { pollIntervalMs, exportGraceMs: Math.max(15 * 60_000, 3 * pollIntervalMs) };
-}
-
 /** What the service remembers about its jobs, for /healthz. */
 export type ServiceState = {
   startedAt: number;

@@ -2,15 +2,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/schema.js';
 import { parseCron } from '../core/cron.js';
 import { AppError, describeError } from '../errors.js';
-import { finishPendingErasure } from '../erase-job.js';
 import type { Logger } from '../io/logger.js';
-import { ServiceMetrics, startMetricsServer } from '../io/metrics-server.js';
-import { SessionKeeper } from '../io/session-keeper.js';
-import { SftpSource } from '../io/sftp/index.js';
-import { exportOnce, ingestOnce, openServiceStore, purgeOnce } from '../jobs.js';
-import { dueExport } from './catch-up.js';
+import { startMetricsServer } from '../io/metrics-server.js';
+import {
+  exportOnce,
+  finishPendingErasure,
+  ingestOnce,
+  keptSessions,
+  openServiceStore,
+  purgeOnce,
+} from '../jobs/index.js';
+import { ServiceMetrics } from './metrics.js';
+import { dueExport, healthWindows } from '../core/catch-up.js';
 import { failureKind, isOperationalError } from './failure-kind.js';
-import { assessHealth, healthWindows, type ServiceState } from './health.js';
+import { assessHealth, type ServiceState } from './health.js';
 import { JobRunner } from './job-runner.js';
 import { Releasers } from './releasers.js';
 import { Scheduler } from './scheduler.js';
@@ -39,10 +44,7 @@ export async function startService(
   const handle = await openServiceStore(config);
   releasers.add('store', () => handle.close());
   const store = handle.store;
-  const sessions = new SessionKeeper(
-    () => SftpSource.connect(config.sftp, log),
-    config.sftp.sessionIdleSeconds * 1000,
-  );
+  const sessions = keptSessions(config, log);
   releasers.add('ssh session', () => sessions.close());
 
   let stopping: Promise<void> | undefined;

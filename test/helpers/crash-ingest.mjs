@@ -5,9 +5,9 @@
 // N files) | after-commit[:N] (N commits done, default 1, before their files move) |
 // rename:N (after N files moved). Env BATCH_SIZE and SLICE_EVENTS size the rounds and slices.
 import { loadConfig } from '../../dist/config/load.js';
-import { openStore } from '../../dist/jobs.js';
+import { openStore } from '../../dist/jobs/index.js';
 import { SftpSource } from '../../dist/io/sftp/index.js';
-import { runIngest } from '../../dist/pipeline/ingest-run.js';
+import { runIngest } from '../../dist/pipeline/ingest/index.js';
 
 const [configFile, spec] = process.argv.slice(2);
 const [point, nText] = spec.split(':');

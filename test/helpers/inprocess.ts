@@ -1,7 +1,7 @@
 import { validateConfig } from '../../src/config/load.js';
 import { SftpSource } from '../../src/io/sftp/index.js';
 import { SqliteStore } from '../../src/io/store/index.js';
-import { runIngest, type IngestOptions } from '../../src/pipeline/ingest-run.js';
+import { runIngest, type IngestOptions } from '../../src/pipeline/ingest/index.js';
 import type { Log, Source } from '../../src/pipeline/ports.js';
 import type { setupConfig } from './harness.js';
 import { memoryLog } from './log-sink.js';

@@ -3,7 +3,7 @@
 //   node poll-loop.mjs CONFIG POLLS
 import { loadConfig } from '../../dist/config/load.js';
 import { createLogger } from '../../dist/io/logger.js';
-import { ingestOnce, openStore } from '../../dist/jobs.js';
+import { ingestOnce, openStore } from '../../dist/jobs/index.js';
 
 const [configFile, polls] = process.argv.slice(2);
 const config = loadConfig(configFile);

@@ -141,6 +141,26 @@ describe('failures that explain themselves', () => {
     expect(r.stderr).toContain('ingest');
   });
 
+  it('a value option followed by another option says the value is missing (exit 2)', async () => {
+    const r = await runCli(['erase', '--address', '--config', 'x.json']);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toEqual([
+      'webio-reports: erase --address needs a value, but the next argument is the option --config',
+    ]);
+    const backup = await runCli(['backup', '--to', '--json']);
+    expect(backup.code).toBe(2);
+    expect(backup.stdout).toContain('backup --to needs a value');
+  });
+
+  it('a date written right that the calendar lacks is named as no such day (exit 2)', async () => {
+    const t = setupConfig(sshd);
+    const r = await runCli(['export', '--config', t.configFile, '--date', '2026-02-30']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--date 2026-02-30: there is no such day');
+    const format = await runCli(['export', '--config', t.configFile, '--date', '30/02/2026']);
+    expect(format.stderr).toContain('expected a date as YYYY-MM-DD');
+  });
+
   it('demo --help tells the truth, and demo --dir on a file is a usage error', async () => {
     const help = await runCli(['demo', '--help']);
     expect(help.code).toBe(0);

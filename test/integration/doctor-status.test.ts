@@ -127,7 +127,7 @@ describe('status', () => {
 
 describe('status warnings', () => {
   it('warns when no file has arrived for longer than service.silenceWarningMinutes', async () => {
-    const { collectStatus } = await import('../../src/commands/status.js');
+    const { collectStatus } = await import('../../src/jobs/index.js');
     const { freshStore, ingestEvents } = await import('../helpers/store.js');
     const { store } = freshStore();
     const arrived = Date.UTC(2026, 0, 1, 12);

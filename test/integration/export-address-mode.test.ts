@@ -10,8 +10,9 @@ import { writeFileAtomic } from '../../src/io/files/atomic.js';
 import type { ExportOptions } from '../../src/pipeline/export/options.js';
 import { runExport } from '../../src/pipeline/export/run.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
+import { memoryLog } from '../helpers/log-sink.js';
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const quiet = memoryLog();
 const KEY = 'a-secret-of-sixteen+';
 const base = {
   conversationId: 'c1',

@@ -11,8 +11,9 @@ import { runExport } from '../../src/pipeline/export/run.js';
 import { duckdb, sqlText } from '../helpers/duckdb.js';
 import { exportOptions } from '../helpers/export-options.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
+import { memoryLog } from '../helpers/log-sink.js';
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const quiet = memoryLog();
 const D = '2021-07-02';
 const D2 = '2021-07-03';
 

@@ -8,10 +8,11 @@ import { defaultExportDays, isReportableDay, runExport } from '../../src/pipelin
 import { messageSend, payment } from '../fixtures/webio.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
 import { exportOptions } from '../helpers/export-options.js';
+import { memoryLog } from '../helpers/log-sink.js';
 
 // Export's edges, in process with a real store and the real atomic writer: the retention
 // horizon, paging, the manifest's time and failure, and pseudonyms of missing addresses.
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const quiet = memoryLog();
 const REPORT_NAMES = ['sends', 'inbound', 'statuses', 'daily-summary', 'other-events'];
 
 const options = exportOptions;

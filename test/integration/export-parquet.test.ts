@@ -18,8 +18,9 @@ import { duckdb, sqlText } from '../helpers/duckdb.js';
 import { exportOptions } from '../helpers/export-options.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
 import { runCli } from '../helpers/harness.js';
+import { memoryLog } from '../helpers/log-sink.js';
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const quiet = memoryLog();
 const D = '2021-07-02';
 const D2 = '2021-07-03';
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { mergeLabels } from '../../src/core/status-labels.js';
 import { writeFileAtomic, writeFilesAtomic } from '../../src/io/files/atomic.js';
 import { createParquetEncoder } from '../../src/io/parquet.js';
-import { ReportWorkers } from '../../src/io/report-workers.js';
+import { ReportWorkers } from '../../src/jobs/report-workers.js';
 import type { WriteFile } from '../../src/pipeline/export/ports.js';
 import type { ExportOptions } from '../../src/pipeline/export/options.js';
 import { runExport } from '../../src/pipeline/export/run.js';
@@ -14,11 +14,12 @@ import { inboundMessage, messageSend, messageStatusUpdate, payment } from '../fi
 import { PROJECT_ROOT } from '../helpers/harness.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
 import { exportOptions } from '../helpers/export-options.js';
+import { memoryLog } from '../helpers/log-sink.js';
 
 // Reports rendered in worker threads (the built worker script, as the CLI runs it) must give
 // the very bytes the export writes when it renders in its own thread.
-const WORKER = pathToFileURL(path.join(PROJECT_ROOT, 'dist', 'io', 'report-worker.js'));
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const WORKER = pathToFileURL(path.join(PROJECT_ROOT, 'dist', 'jobs', 'report-worker.js'));
+const quiet = memoryLog();
 const DAYS = ['2026-03-28', '2026-03-29', '2026-03-30'];
 
 function seeded() {

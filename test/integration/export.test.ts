@@ -8,8 +8,9 @@ import { runExport, defaultExportDays } from '../../src/pipeline/export/run.js';
 import { mergeLabels } from '../../src/core/status-labels.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
 import { exportOptions } from '../helpers/export-options.js';
+import { memoryLog } from '../helpers/log-sink.js';
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const quiet = memoryLog();
 
 const base = {
   conversationId: '97226',

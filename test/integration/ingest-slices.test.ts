@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runIngest } from '../../src/pipeline/ingest-run.js';
-import type { IngestOptions } from '../../src/pipeline/ingest-run.js';
+import { runIngest } from '../../src/pipeline/ingest/index.js';
+import type { IngestOptions } from '../../src/pipeline/ingest/index.js';
 import { messageSend } from '../fixtures/webio.js';
 import { quiet } from '../helpers/inprocess.js';
 import { MemorySource } from '../helpers/memory-source.js';

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { METRICS_LIMITS, ServiceMetrics, startMetricsServer } from '../../src/io/metrics-server.js';
+import { METRICS_LIMITS, startMetricsServer } from '../../src/io/metrics-server.js';
+import { ServiceMetrics } from '../../src/service/metrics.js';
 import type { Health } from '../../src/service/health.js';
 
 const healthy: Health = {

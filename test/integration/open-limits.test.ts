@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
 import { startEmbeddedSftpServer } from '../../src/demo/embedded-sftp-server.js';
 import { SftpSource } from '../../src/io/sftp/index.js';
-import { runIngest } from '../../src/pipeline/ingest-run.js';
+import { runIngest } from '../../src/pipeline/ingest/index.js';
 import { messageSend } from '../fixtures/webio.js';
 import { dropFile, listDir, setupConfig, tempDir } from '../helpers/harness.js';
 import { ingestInProcess, openStore } from '../helpers/inprocess.js';

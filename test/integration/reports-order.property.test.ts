@@ -20,8 +20,9 @@ import { writeFileAtomic } from '../../src/io/files/atomic.js';
 import { defaultExportDays, runExport } from '../../src/pipeline/export/run.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
 import { exportOptions } from '../helpers/export-options.js';
+import { memoryLog } from '../helpers/log-sink.js';
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const quiet = memoryLog();
 const options = exportOptions;
 
 const CHANNELS = ['SMS', 'WhatsApp', 'Webchat'];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCron } from '../../src/core/cron.js';
-import { collectStatus, formatStatus } from '../../src/commands/status.js';
+import { formatStatus } from '../../src/commands/status.js';
+import { collectStatus } from '../../src/jobs/index.js';
 import { freshStore } from '../helpers/store.js';
 
 const at = (iso: string) => Date.parse(iso);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/io/logger.js';
-import { ingestOnce } from '../../src/jobs.js';
+import { ingestOnce } from '../../src/jobs/index.js';
 import { messageSend } from '../fixtures/webio.js';
 import { dropFile, listDir, setupConfig } from '../helpers/harness.js';
 import { openStore } from '../helpers/inprocess.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dueExport, isOverdue } from '../../src/service/catch-up.js';
+import { dueExport, isOverdue } from '../../src/core/catch-up.js';
 
 const H = 3600_000;
 

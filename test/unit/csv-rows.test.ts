@@ -118,7 +118,10 @@ describe('export day options', () => {
 
   it('refuses bad dates and ranges with a usage error', () => {
     expect(() => chooseDays({ date: '2021-02-30' })).toThrow(
-      '--date 2021-02-30: expected a date as YYYY-MM-DD',
+      '--date 2021-02-30: there is no such day in the calendar',
+    );
+    expect(() => chooseDays({ date: '2021/02/03' })).toThrow(
+      '--date 2021/02/03: expected a date as YYYY-MM-DD',
     );
     expect(() => chooseDays({ from: '2021-03-02', to: '2021-03-01' })).toThrow(
       '--from 2021-03-02 is after --to 2021-03-01',

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   formatIsoInZone,
+  dayProblem,
   isValidDay,
   offsetMinutes,
   parseWebioDate,
@@ -142,6 +143,21 @@ describe('isValidDay', () => {
     ['', false],
   ])('%j: %s', (day, valid) => {
     expect(isValidDay(day)).toBe(valid);
+  });
+});
+
+describe('dayProblem', () => {
+  it.each([
+    ['2026-02-28', undefined],
+    ['2024-02-29', undefined],
+    ['2026-02-29', 'no-such-day'], // 2026 is not a leap year
+    ['2026-02-30', 'no-such-day'],
+    ['2026-13-01', 'no-such-day'],
+    ['2026-00-10', 'no-such-day'],
+    ['30/02/2026', 'not-a-date'],
+    ['2026-2-3', 'not-a-date'],
+  ])('%j: %s', (day, problem) => {
+    expect(dayProblem(day)).toBe(problem);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCron } from '../../src/core/cron.js';
-import { assessHealth, healthWindows } from '../../src/service/health.js';
+import { healthWindows } from '../../src/core/catch-up.js';
+import { assessHealth } from '../../src/service/health.js';
 
 const MIN = 60_000;
 

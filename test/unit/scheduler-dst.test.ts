@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseCron } from '../../src/core/cron.js';
 import { Scheduler } from '../../src/service/scheduler.js';
+import { memoryLog } from '../helpers/log-sink.js';
 
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+const quiet = memoryLog();
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 

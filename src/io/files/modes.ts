@@ -5,11 +5,6 @@ import path from 'node:path';
 export const DEFAULT_FILE_MODE = 0o640;
 export const DEFAULT_DIR_MODE = 0o750;
 
-/** A mode as `ls` and `chmod` write it: "0640". */
-export function formatMode(mode: number): string {
-  return (mode & 0o777).toString(8).padStart(4, '0');
-}
-
 /**
  * Creates `file` empty with mode 0600 when it does not exist, so that SQLite, which gives
  * its -wal, -shm and journal files the database file's mode, keeps all of them private

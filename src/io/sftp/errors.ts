@@ -1,5 +1,4 @@
 import { SftpError, describeError, type SftpFailure } from '../../errors.js';
-import type { SftpSettings } from './connect.js';
 
 const SFTP_STATUS: Record<number, string> = {
   1: 'end of file',
@@ -56,7 +55,7 @@ export class SftpOpError extends SftpError {
 /** A failed connect or login as the one-line message that says what to do. */
 export function classifyConnectError(
   err: unknown,
-  s: Pick<SftpSettings, 'host' | 'port' | 'username'> & { privateKeyPath?: string | undefined },
+  s: { host: string; port: number; username: string; privateKeyPath?: string | undefined },
 ): SftpError {
   const text = describeError(err);
   const where = `${s.username}@${s.host}:${s.port}`;

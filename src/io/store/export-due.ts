@@ -1,7 +1,5 @@
 import type Database from 'better-sqlite3';
-
-/** The scheduled export that came due last, and when an export completed it (null: not yet). */
-export type ExportDueRecord = { dueAt: number; completedAt: number | null };
+import type { ExportDueRecord } from '../../core/catch-up.js';
 
 /** The record, or undefined before any scheduled export came due on this store. */
 export function readExportDue(db: Database.Database): ExportDueRecord | undefined {

@@ -21,12 +21,8 @@ import {
   pendingErasure,
 } from './erasure.js';
 import { exportRecords, findExport, recordExport, removeExportRecord } from './export.js';
-import {
-  completeExportDue,
-  readExportDue,
-  recordExportDue,
-  type ExportDueRecord,
-} from './export-due.js';
+import type { ExportDueRecord } from '../../core/catch-up.js';
+import { completeExportDue, readExportDue, recordExportDue } from './export-due.js';
 import { IngestLedger } from './ingest.js';
 import { ReportRows } from './report-rows.js';
 import { purgeBefore, storeHorizon } from './retention.js';
@@ -52,7 +48,7 @@ import {
 
 export type { ErasureResult } from '../../pipeline/erase-run.js';
 export type { StoreOptions } from './connection.js';
-export type { ExportDueRecord } from './export-due.js';
+export type { ExportDueRecord } from '../../core/catch-up.js';
 export type { RunKind, RunRecord } from './runs.js';
 
 /**

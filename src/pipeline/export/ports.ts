@@ -75,7 +75,7 @@ export type CreateTableEncoder = (columns: readonly ReportColumn[]) => TableEnco
 /**
  * Renders one report's day in every format of the export (CSV text for file 0, Parquet
  * bytes for file 1), counting its rows into `counter`. By default the export renders in this
- * thread from `store`; `io/report-workers.ts` renders in worker threads, each with its own
+ * thread from `store`; `jobs/report-workers.ts` renders in worker threads, each with its own
  * read-only connection, so reports are written side by side.
  */
 export type RenderReport = (

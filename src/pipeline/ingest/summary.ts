@@ -15,7 +15,7 @@ export type IngestOptions = {
   parseGraceSeconds: number;
   concurrency: number;
   sourceTimeZone: string;
-  /** Files listed and fetched per round (each round commits in one or more slices). */
+  /** Files fetched per round, from the one listing of the poll (each round commits in one or more slices). */
   batchSize?: number;
   /** A slice is committed once it holds this many events (default 10,000). */
   sliceEvents?: number;

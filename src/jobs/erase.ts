@@ -1,12 +1,12 @@
 import path from 'node:path';
-import type { Config } from './config/schema.js';
-import { describeError } from './errors.js';
-import { filesUnder, scanFilesForAddress } from './io/address-scan.js';
-import { removeExportLeftovers } from './io/files/export-files.js';
-import type { Logger } from './io/logger.js';
-import type { SqliteStore } from './io/store/index.js';
-import { exportOnce } from './jobs.js';
-import { finishErasure, type EraseDeps, type ErasureFinish } from './pipeline/erase-run.js';
+import type { Config } from '../config/schema.js';
+import { AppError, describeError, isTransientStoreError } from '../errors.js';
+import { filesUnder, scanFilesForAddress } from '../io/address-scan.js';
+import { removeExportLeftovers } from '../io/files/export-files.js';
+import type { Logger } from '../io/logger.js';
+import type { ErasureResult, SqliteStore } from '../io/store/index.js';
+import { finishErasure, type EraseDeps, type ErasureFinish } from '../pipeline/erase-run.js';
+import { exportOnce } from './export.js';
 
 /** The store's own files, every one of which may hold a copy of an erased byte. */
 export function storeFiles(databasePath: string): { db: string; all: string[] } {
@@ -15,7 +15,7 @@ export function storeFiles(databasePath: string): { db: string; all: string[] } 
 }
 
 /** The real collaborators of `finishErasure`: this store, export.dir, the export job. */
-export function erasureDeps(
+function erasureDeps(
   config: Config,
   store: SqliteStore,
   log: Logger,
@@ -67,5 +67,42 @@ export async function finishPendingErasure(
       'could not finish an interrupted erasure; `webio-reports erase` finishes it',
     );
     return undefined;
+  }
+}
+
+/**
+ * `erase --address`: erases the customer (`key`, from `addressKey`) from the store in one
+ * transaction, then finishes every pending erasure (this one and any interrupted before):
+ * rewrites the days that held it, compacts the store, checks every byte. Without `key`, only
+ * finishes what is pending.
+ */
+export async function eraseAndFinish(
+  config: Config,
+  store: SqliteStore,
+  log: Logger,
+  key: string | undefined,
+  signal?: AbortSignal,
+): Promise<{ erased: ErasureResult | undefined; finish: ErasureFinish }> {
+  const erased = key === undefined ? undefined : eraseInStore(store, key);
+  const finish = await finishErasure(erasureDeps(config, store, log, signal), key);
+  return { erased, finish };
+}
+
+/** The erasure's transaction; a full disk or a lock held elsewhere is said as such. */
+function eraseInStore(store: SqliteStore, key: string): ErasureResult {
+  try {
+    return store.eraseAddress(key, false, Date.now());
+  } catch (err) {
+    if (!isTransientStoreError(err)) throw err;
+    const code = (err as { code?: unknown }).code;
+    const fix =
+      code === 'SQLITE_FULL'
+        ? 'free disk space'
+        : 'wait for the process that holds the store (database.busyTimeoutMs was not enough)';
+    throw new AppError(
+      'STORE',
+      `store ${store.path}: ${describeError(err)}; nothing was erased (the transaction was rolled back): ${fix} and run erase again`,
+      { cause: err },
+    );
   }
 }

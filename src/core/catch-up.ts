@@ -9,7 +9,10 @@
  * yesterday) instead of waiting a day for the next run.
  */
 
-import type { ExportDueRecord } from '../io/store/export-due.js';
+import type { CronSchedule } from './cron.js';
+
+/** The scheduled export that came due last, and when an export completed it (null: not yet). */
+export type ExportDueRecord = { dueAt: number; completedAt: number | null };
 
 /** The scheduled export that should have run by now, and whether one has. */
 export type DueExport = { dueAt: number; completed: boolean };
@@ -30,4 +33,19 @@ export function dueExport(
 /** True when the due export has not completed within `graceMs` of coming due. */
 export function isOverdue(due: DueExport | undefined, nowMs: number, graceMs: number): boolean {
   return due !== undefined && !due.completed && nowMs - due.dueAt > graceMs;
+}
+
+/**
+ * The windows health is judged by: the poll interval (the gap between the poll schedule's next
+ * two runs) and the grace an export has to complete after it came due (15 minutes, or three
+ * poll intervals if longer).
+ */
+export function healthWindows(
+  poll: Pick<CronSchedule, 'next'>,
+  nowMs: number,
+): { pollIntervalMs: number; exportGraceMs: number } {
+  const next1 = poll.next(nowMs);
+  const next2 = next1 === undefined ? undefined : poll.next(next1);
+  const pollIntervalMs = next1 !== undefined && next2 !== undefined ? next2 - next1 : 60_000;
+  return { pollIntervalMs, exportGraceMs: Math.max(15 * 60_000, 3 * pollIntervalMs) };
 }

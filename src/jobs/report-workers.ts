@@ -8,8 +8,8 @@ import { describeError } from '../errors.js';
 import type { ExportChunk, RenderReport } from '../pipeline/export/ports.js';
 import { exportFormats, type ExportOptions } from '../pipeline/export/options.js';
 import { reportFileName, type ReportDefinition } from '../reports/index.js';
-import { tempNameFor } from './files/export-files.js';
-import { DEFAULT_DIR_MODE, makeDirs } from './files/modes.js';
+import { tempNameFor } from '../io/files/export-files.js';
+import { DEFAULT_DIR_MODE, makeDirs } from '../io/files/modes.js';
 
 /** Slots of a job's control array (an Int32Array over a SharedArrayBuffer). */
 export const CREDITS = 0;

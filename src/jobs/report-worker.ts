@@ -9,8 +9,8 @@ import { parentPort } from 'node:worker_threads';
 import { describeError } from '../errors.js';
 import { reportChunks, reportContext, reportParams } from '../pipeline/export/render.js';
 import { REPORTS } from '../reports/index.js';
-import { createParquetEncoder } from './parquet.js';
-import { SqliteStore } from './store/index.js';
+import { createParquetEncoder } from '../io/parquet.js';
+import { SqliteStore } from '../io/store/index.js';
 import { CANCELLED, CREDITS, type RenderJob, type WorkerMessage } from './report-workers.js';
 
 let store: SqliteStore | undefined;
