@@ -11,15 +11,16 @@ async function backupCommand(
   opts: CommonOptions & { to?: string },
   output: Output,
 ): Promise<number> {
-  const { backupStore } = await import('../jobs/index.js');
+  const { backupStore, planBackup } = await import('../jobs/index.js');
   if (!opts.to) throw new AppError('USAGE', 'backup needs --to FILE', { exitCode: 2 });
   const config = loadConfig(opts.config, process.env, { needsSftp: false });
+  const plan = planBackup(config, opts.to);
   const stop = new StopSignals().watch();
   let done;
   try {
-    done = await backupStore(config, opts.to, stop.signal);
+    done = await backupStore(plan, stop.signal);
   } catch (err) {
-    throw stop.stopped(`no copy was written; ${opts.to} is as it was`) ?? err;
+    throw stop.stopped(`no copy was written; ${plan.target} is as it was`) ?? err;
   } finally {
     stop.release();
   }

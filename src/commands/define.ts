@@ -27,18 +27,20 @@ export type CliCommand = Omit<CommandSpec<CommonOptions>, 'action'> & {
   run(parsed: Record<string, unknown>, output: Output): Promise<number>;
   /**
    * Called by the parser with the value of an option that takes one: refuses a value that is
-   * one of the command's flags (`erase --address --config X` read "--config" as the address).
+   * a flag (`erase --address --config X` read "--config" as the address). No address, day,
+   * file or number the commands take starts with a dash and a letter.
    */
   checkValue(flag: string, value: unknown): void;
 };
 
-/** Flags that every command takes (main.ts adds them). */
-export const COMMON_FLAGS = ['--config', '--json', '--verbose', '-v', '--log-format'] as const;
+/** Flags that every command takes (main.ts adds them; `--config` unless `noConfig`). */
+export const COMMON_FLAGS = ['--json', '--verbose', '-v', '--log-format', '--help', '-h'] as const;
 
 /** Declares a command; the CLI gives its action the options declared here. */
 export function defineCommand<O extends CommonOptions>(spec: CommandSpec<O>): CliCommand {
   const flags = new Set<string>([
     ...COMMON_FLAGS,
+    ...(spec.noConfig ? [] : ['--config']),
     ...(spec.options ?? []).flatMap((o) => o.flags.split(/[ ,]+/).filter((f) => f.startsWith('-'))),
   ]);
   return {
@@ -47,12 +49,13 @@ export function defineCommand<O extends CommonOptions>(spec: CommandSpec<O>): Cl
     ...(spec.options ? { options: spec.options } : {}),
     ...(spec.noConfig ? { noConfig: true } : {}),
     checkValue(flag, value) {
-      if (typeof value === 'string' && flags.has(value.split('=')[0] ?? ''))
-        throw new AppError(
-          'USAGE',
-          `${spec.name} ${flag} needs a value, but the next argument is the option ${value}`,
-          { exitCode: 2 },
-        );
+      if (typeof value !== 'string' || !/^--?[a-z]/i.test(value)) return;
+      const next = value.split('=')[0] ?? value;
+      throw new AppError(
+        'USAGE',
+        `${spec.name} ${flag} needs a value, but the next argument ${flags.has(next) ? 'is the option' : 'looks like an option:'} ${value}`,
+        { exitCode: 2 },
+      );
     },
     // Commander built `parsed` from the options declared above: the shape the action
     // declares as O.

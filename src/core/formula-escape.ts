@@ -6,7 +6,7 @@ const PLAIN_NUMBER = /^[+-]?[0-9]+([.][0-9]+)?$/;
 /**
  * Prefixes `'` to text a spreadsheet would run as a formula (starts with = + - @ tab CR),
  * except a plain number such as a phone number "+447700900123" or a code "-1", which a
- * spreadsheet reads as a number and never runs (DESIGN.md, "Typed outputs for warehouses").
+ * spreadsheet reads as a number and never runs (README, "The CSV files").
  */
 export function escapeFormula(text: string): string {
   // A first-character switch: this runs for every text cell of every report.

@@ -1,6 +1,6 @@
 /**
- * Delivery outcomes and the exact decimals of the KPI reports (DESIGN.md "Delivery outcomes",
- * "Report daily-summary"). The sends report applies these directly; daily-summary computes the
+ * Delivery outcomes and the exact decimals of the KPI reports (README, "Reports": sends and
+ * daily-summary). The sends report applies these directly; daily-summary computes the
  * same rules in SQL, in one pass, and tests hold the two together.
  */
 

@@ -11,7 +11,7 @@ export type SeenStatusCode = { code: string; count: number; label: string; class
 export const STATUS_CHECK_MIN_REPORTS = 100;
 
 /**
- * The status-code check (DESIGN.md): the codes delivery reports carried, each with its
+ * The status-code check (README, `status` and `doctor`): the codes delivery reports carried, each with its
  * label and class by the configured lists, and a warning when at least 100 reports arrived
  * and none is in the delivered class. Webio's change notice shows a send with code "1" and
  * its delivery report with "2", which under the published outcome list would read "Invalid"

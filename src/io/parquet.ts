@@ -13,7 +13,7 @@ export const ROW_GROUP_ROWS = 4096;
 
 const DAY_MS = 86_400_000;
 
-/** The Parquet schema element of each column type (DESIGN.md, "Typed outputs for warehouses"). */
+/** The Parquet schema element of each column type (README, "Typed outputs: Parquet and datapackage.json"). */
 function schemaElement(name: string, type: ColumnType): SchemaElement {
   const optional = { name, repetition_type: 'OPTIONAL' } as const;
   switch (type) {

@@ -1,6 +1,7 @@
 // The jobs: each wires the pipeline to the real store, server and files for one kind of run.
-// Commands and the service reach the program's I/O only through these.
-export { backupStore, type BackupResult } from './backup.js';
+// Commands and the service reach the store, the SFTP server and the export files only through
+// these (the logger, and for the service the metrics server, they use directly).
+export { backupStore, planBackup, type BackupPlan, type BackupResult } from './backup.js';
 export { doctorChecks, type Check } from './doctor.js';
 export { eraseAndFinish, finishPendingErasure } from './erase.js';
 export { exportOnce } from './export.js';

@@ -93,7 +93,7 @@ export const dailySummaryReport: ReportDefinition = {
                    s.date_ms AS sent_ms,
                    -- The final status's class without sorting: the largest
                    -- date_ms * 4 + (2 - rank) is the latest status and, among equal times,
-                   -- the best class (DESIGN.md's rule); 3 is pending (no status).
+                   -- the best class (README, "Reports"); 3 is pending (no status).
                    coalesce((
                      SELECT 2 - ((max(x.date_ms * 4 + 2 - coalesce(c.rank, 2)) % 4) + 4) % 4
                        FROM statuses x LEFT JOIN temp.status_class c ON c.code = x.status_code

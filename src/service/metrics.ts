@@ -5,7 +5,7 @@ import type { JobName } from './job-runner.js';
 /** The jobs the metrics time and count by name (the `job` label). */
 type MeteredJob = Extract<JobName, 'poll' | 'export'>;
 
-/** The service's Prometheus metrics (names are DESIGN.md's "Observability" contract). */
+/** The service's Prometheus metrics (names are a public contract: README, "Observability"). */
 export class ServiceMetrics {
   readonly registry = new Registry();
   private readonly events = new Counter({

@@ -113,7 +113,7 @@ describe('datapackage.json', () => {
       'utf-8',
       [`sends/sends-${D}.csv`],
     ]);
-    // DESIGN.md: ids, addresses, customerUID, codes and text are strings, timestamps datetime,
+    // The typed-output rules (README, "Typed outputs"): ids, addresses, customerUID, codes and text are strings, timestamps datetime,
     // date date, counts integer, decimals number; the primary keys as listed there.
     expect(sends.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
       'communicationActionId:string',

@@ -102,7 +102,7 @@ const EVENTS = [
   send('S4', {}, `${D2} 12:00:00.000`),
 ];
 
-// Parquet types per report, from DESIGN.md: every id, address, customerUID, code, label,
+// Parquet types per report, from the typed-output rules (README, "Typed outputs"): every id, address, customerUID, code, label,
 // body, channel, outcome, type and payload a string; dateCreated and latestStatusAt
 // TIMESTAMP adjusted to UTC; date DATE; counts INT64; deliveryRate and seconds DOUBLE.
 const S = 'VARCHAR';
@@ -144,7 +144,7 @@ async function readParquet(file: string) {
 }
 
 /**
- * The CSV cell DESIGN.md's rules make of a value as stored: C0 controls but tab, LF and CR
+ * The CSV cell the typed-output rules make of a value as stored: C0 controls but tab, LF and CR
  * as U+FFFD; text starting with = + - @ tab CR prefixed with ' unless a plain number.
  */
 function csvRule(value: string): string {

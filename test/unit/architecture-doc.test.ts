@@ -1,6 +1,6 @@
 /**
- * docs/architecture.md and README's layout paragraph describe the tree as it is: every folder
- * of src/ is named in the page, and every src/ path either names exists.
+ * docs/architecture.md and README describe the tree as it is: every folder of src/ is named in
+ * the page, and every path of the project either names exists.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,9 +9,11 @@ import { describe, expect, it } from 'vitest';
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
 
-/** Every `src/...` path written in backticks. */
+/** Every path of the project written in backticks (a glob such as `bench/*.mjs` aside). */
 function namedPaths(text: string): string[] {
-  return [...text.matchAll(/`(src\/[^`\s]*)`/g)].map((m) => (m[1] ?? '').replace(/\/$/, ''));
+  return [...text.matchAll(/`((?:src|config|docs|test|bench)\/[^`\s]*)`/g)]
+    .map((m) => (m[1] ?? '').replace(/\/$/, ''))
+    .filter((p) => !p.includes('*'));
 }
 
 function folders(dir: string): string[] {

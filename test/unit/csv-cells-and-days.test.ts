@@ -12,7 +12,7 @@ describe('CSV rows', () => {
   it.each([
     ['=SUM(A1)', "'=SUM(A1)"],
     ['+44', '+44'],
-    // A plain number, signed or not, with or without decimals, is never escaped (DESIGN.md):
+    // A plain number, signed or not, with or without decimals, is never escaped (README, "The CSV files"):
     // a spreadsheet reads it as a number and never runs it.
     ['-1', '-1'],
     ['-5', '-5'],
