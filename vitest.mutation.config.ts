@@ -14,6 +14,8 @@ export default defineConfig({
       'test/integration/purge-inprocess.test.ts',
       'test/integration/ingest-inprocess.test.ts',
       'test/integration/ingest-slices.test.ts',
+      'test/integration/file-changes.test.ts',
+      'test/integration/open-limits.test.ts',
       'test/integration/store-full-messages.test.ts',
       'test/integration/export-datapackage.test.ts',
       'test/integration/status-export-due.test.ts',
