@@ -42,7 +42,7 @@ export async function startEmbeddedSftpServer(
   root: string,
   faults: ServerFaults = {},
 ): Promise<EmbeddedSftpServer> {
-  const keys = utils.generateKeyPairSync('ed25519');
+  const keys = hostKeyPair();
   const publicBlob = Buffer.from(keys.public.split(' ')[1] ?? '', 'base64');
   const fingerprint = `SHA256:${createHash('sha256').update(publicBlob).digest('base64').replace(/=+$/, '')}`;
   const username = 'webio';
@@ -269,4 +269,20 @@ function serveSftp(
     for (const o of handles.values()) if (o.fd !== undefined) fs.closeSync(o.fd);
     handles.clear();
   });
+}
+
+/**
+ * A fresh ed25519 host key pair that ssh2 can read back. ssh2's generateKeyPairSync strips
+ * leading zero bytes from the public key, so about one pair in 256 cannot be parsed
+ * (mscdex/ssh2 issues 1390 and 1513): `demo` then failed with "Malformed OpenSSH private
+ * key". A pair that does not parse is drawn again.
+ */
+export function hostKeyPair(): { private: string; public: string } {
+  for (let attempt = 0; ; attempt++) {
+    const keys = utils.generateKeyPairSync('ed25519');
+    const readable =
+      !(utils.parseKey(keys.private) instanceof Error) &&
+      !(utils.parseKey(keys.public) instanceof Error);
+    if (readable || attempt >= 20) return keys;
+  }
 }

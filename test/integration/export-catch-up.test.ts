@@ -73,6 +73,13 @@ const send = (id: string, dateCreated: string) => ({
   dateCreated,
 });
 
+/**
+ * A daily export schedule whose last run was 2 to 3 hours ago, whenever the test runs: its
+ * export is overdue at once (the grace is 15 minutes). A fixed time such as 03:00 is not
+ * overdue during the quarter hour after it.
+ */
+const overdueExport = `0 ${(new Date().getUTCHours() + 22) % 24} * * *`;
+
 describe('the export catch-up', () => {
   it('exports at start when the box was down over the export time (libfaketime, the next morning)', async () => {
     const port = await freePort();
@@ -122,7 +129,7 @@ describe('the export catch-up', () => {
     const t = setupConfig(
       sshd,
       { minFileAgeSeconds: 0 },
-      { schedule: { poll: '* * * * *', export: '0 3 * * *' } },
+      { schedule: { poll: '* * * * *', export: overdueExport, timezone: 'UTC' } },
     );
     // 120 changed days, one send each: 600 files, each synced with its folder, some seconds of
     // export to kill in the middle of.
@@ -207,7 +214,7 @@ describe('the export catch-up', () => {
       sshd,
       { minFileAgeSeconds: 0 },
       {
-        schedule: { poll: '* * * * *', export: '0 3 * * *' },
+        schedule: { poll: '* * * * *', export: overdueExport, timezone: 'UTC' },
         metrics: { port },
         export: { dir: path.join(blocker, 'exports'), timezone: 'Europe/London' },
       },
@@ -260,7 +267,7 @@ describe('the export catch-up', () => {
       sshd,
       { minFileAgeSeconds: 0 },
       {
-        schedule: { poll: '* * * * *', export: '0 3 * * *' },
+        schedule: { poll: '* * * * *', export: overdueExport, timezone: 'UTC' },
         metrics: { port },
         export: { dir: path.join(blocker, 'day'), timezone: 'Europe/London' },
       },
