@@ -6,39 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { messageSend } from '../fixtures/webio.js';
 import { CLI, PROJECT_ROOT, dropFile, listDir, setupConfig, tempDir } from '../helpers/harness.js';
 import { freshStore, ingestEvents } from '../helpers/store.js';
+import { completedPolls, until } from '../helpers/service-polls.js';
 import { useSshd } from '../helpers/use-sshd.js';
 
 // The process as an operator's shell and pm2 see it: a stdout that goes away, and SIGINT or
 // SIGTERM in the middle of work.
 const sshd = useSshd();
-
-/** Waits until `ok()` holds, checking every 20 ms, for at most `ms`. */
-async function until(ok: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Polls recorded as completed in the store (read-only, as `status` reads it). */
-function completedPolls(dbPath: string): number {
-  if (!fs.existsSync(dbPath)) return 0;
-  try {
-    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-    try {
-      return (
-        db.prepare(`SELECT count(*) AS n FROM runs WHERE kind = 'ingest' AND ok = 1`).get() as {
-          n: number;
-        }
-      ).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0;
-  }
-}
 
 /** Every temp file an interrupted write could leave under `dir`. */
 function tempFiles(dir: string): string[] {

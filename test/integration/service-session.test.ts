@@ -4,37 +4,12 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { messageSend } from '../fixtures/webio.js';
 import { CLI, PROJECT_ROOT, dropFile, listDir, setupConfig } from '../helpers/harness.js';
+import { completedPolls, until } from '../helpers/service-polls.js';
 import { useSshd } from '../helpers/use-sshd.js';
 
 // `run` keeps one SSH session across its polls (a poll then costs no connection), and
 // connects again when the server dropped it.
 const sshd = useSshd();
-
-async function until(ok: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function completedPolls(dbPath: string): number {
-  if (!fs.existsSync(dbPath)) return 0;
-  try {
-    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-    try {
-      return (
-        db.prepare(`SELECT count(*) AS n FROM runs WHERE kind = 'ingest' AND ok = 1`).get() as {
-          n: number;
-        }
-      ).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0;
-  }
-}
 
 /** Logins sshd accepted so far (one per SSH session). */
 const logins = () =>
