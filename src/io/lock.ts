@@ -96,12 +96,15 @@ export class StoreLock {
 function openLockFile(file: string): Database.Database {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   removeOldPidFile(file);
-  const db = new Database(file, { timeout: 0 });
+  // Reading the file waits while a rival commits its pid (SQLite's PENDING lock keeps new
+  // readers out for that moment); only the tries to take the lock must not wait (below).
+  const db = new Database(file, { timeout: COMMIT_WAIT_MS });
   try {
     fs.chmodSync(file, 0o600);
     db.pragma('journal_mode = DELETE');
     db.exec(`CREATE TABLE IF NOT EXISTS holder (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL,
                since TEXT NOT NULL)`);
+    db.pragma('busy_timeout = 0');
     return db;
   } catch (err) {
     db.close();

@@ -65,7 +65,7 @@ describe('a backlog of 50,000 files', () => {
     expect(n('SELECT count(DISTINCT name) AS n FROM files')).toBe(FILES);
     expect(n(`SELECT count(*) AS n FROM files WHERE finish = 'moved'`)).toBe(FILES);
     db.close();
-  });
+  }, 300_000); // writing and draining 50,000 files takes about a minute on a busy 2-core box
 
   it('the service drains a 20,000-file backlog at once, without waiting for schedule ticks', async () => {
     // The poll schedule fires once a year: every file must be taken by the poll at start

@@ -142,6 +142,26 @@ describe('store locks', () => {
     (await waiting).release();
   });
 
+  it('waits its turn, never fails, while another process takes and lets go of the lock in a loop', async () => {
+    // As an analyst's command does while the service takes the write lock around every job:
+    // the holder's commit of its pid briefly keeps readers out of the lock file, and a waiting
+    // writer must wait through that moment too, not fail with SQLITE_BUSY.
+    const db = path.join(tempDir(), 'webio.sqlite');
+    await startHolder(process.execPath, [
+      path.join(PROJECT_ROOT, 'test', 'helpers', 'churn-lock.mjs'),
+      db,
+    ]);
+    const failures: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      try {
+        (await StoreLock.acquire(db, 'write', { waitMs: 10_000 })).release();
+      } catch (err) {
+        failures.push((err as Error).message);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
   it('lets `export` run beside a service, waits for a write, and refuses a second service', async () => {
     const dir = tempDir();
     const db = path.join(dir, 'webio.sqlite');
