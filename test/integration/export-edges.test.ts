@@ -67,7 +67,7 @@ describe('export edges', () => {
     expect(store.changedDays()).toEqual([]);
   });
 
-  it('yields a page of CSV every pageSize rows, the same bytes as one page', async () => {
+  it('passes CSV on in chunks of pages of pageSize rows, the same bytes as one chunk', async () => {
     const { store, dir } = freshStore('Europe/London');
     ingestEvents(
       store,
@@ -83,14 +83,15 @@ describe('export edges', () => {
     const paged = path.join(dir, 'paged');
     const whole = path.join(dir, 'whole');
     const deps = { store, writeFile: counting, clock: Date.now, log: quiet };
-    await runExport(deps, options(paged, { pageSize: 2 }), ['2026-06-25']);
-    // 5 sends: pages after rows 2 and 4, then the rest with the end of the file.
+    // Pages of 2 rows, each passed on at once (a chunk of at least 1 character).
+    await runExport(deps, options(paged, { pageSize: 2, chunkChars: 1 }), ['2026-06-25']);
+    // 5 sends: chunks after rows 2 and 4, then the rest with the end of the file.
     expect(pages.get('sends-2026-06-25.csv')).toBe(3);
-    // No inbound rows: the header alone, as one page.
+    // No inbound rows: the header alone, as one chunk.
     expect(pages.get('inbound-2026-06-25.csv')).toBe(1);
     store.markChanged('2026-06-25', Date.now());
     await runExport(deps, options(whole), ['2026-06-25']);
-    // The default page is 250 rows: 5 rows and the end of the file are one page.
+    // By default a chunk is 8 Ki characters: 5 rows and the end of the file are one chunk.
     expect(pages.get('sends-2026-06-25.csv')).toBe(1);
     const file = (d: string) =>
       fs.readFileSync(path.join(d, 'sends', 'sends-2026-06-25.csv'), 'utf8');

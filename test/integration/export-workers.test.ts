@@ -62,8 +62,10 @@ function options(dir: string): ExportOptions {
     labels: mergeLabels({ '2': 'Phone off' }),
     addressMode: 'hash',
     hashKey: 'a-secret-of-sixteen+',
-    // Pages of 2 rows: many pages per file, more than a worker may render ahead.
+    // Pages of 2 rows, each passed on at once: many chunks per file, more than a worker may
+    // render ahead.
     pageSize: 2,
+    chunkChars: 1,
   });
 }
 

@@ -90,11 +90,17 @@ export function reportParams(
 const WHITESPACE =
   '\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
 
+/** Rows handed to csv-stringify at a time, by default. */
+const PAGE_ROWS = 50;
+/** CSV text gathered before it is passed on as one chunk, by default (UTF-16 code units). */
+const CHUNK_CHARS = 8 * 1024;
+
 /**
- * One report's day as chunks: CSV text (file 0) a page of rows at a time, written by
- * csv-stringify's sync API (RFC 4180, the cells already formula-escaped and cleaned by
- * `core/csv-cells.ts`), and, with a Parquet encoder, Parquet bytes (file 1) a row group at a
- * time, from the same rows in the same order, with values as stored.
+ * One report's day as chunks: CSV text (file 0), written by csv-stringify's sync API a page of
+ * rows at a time (RFC 4180, the cells already formula-escaped and cleaned by
+ * `core/csv-cells.ts`) and passed on once `chunkChars` of it are gathered, and, with a Parquet
+ * encoder, Parquet bytes (file 1) a row group at a time, from the same rows in the same order,
+ * with values as stored.
  */
 export function* reportChunks(
   store: ExportStore,
@@ -110,25 +116,19 @@ export function* reportChunks(
    */
   parts: { csv?: boolean; parquet?: boolean; header?: boolean } = {},
 ): Generator<ExportChunk> {
-  const pageSize = opts.pageSize ?? 250;
+  const pageSize = opts.pageSize ?? PAGE_ROWS;
+  const chunkChars = opts.chunkChars ?? CHUNK_CHARS;
   const toCsv = csvCellWriter(report.columns, opts);
   const csv = parts.csv ?? true;
   const withParquet = parts.parquet ?? exportFormats(opts).includes('parquet');
   if (withParquet && !createParquet) throw new Error('writing Parquet needs a Parquet encoder');
   const encoder = withParquet ? createParquet?.(report.columns) : undefined;
-  // The BOM and the header start the first page; memory holds one page at a time.
-  const header =
+  // The BOM and the header start the first chunk.
+  let text =
     parts.header === false
       ? ''
       : (opts.bom ? '\ufeff' : '') + stringify([report.columns.map((c) => c.name)]);
   let page: string[][] = [];
-  let first = true;
-  const flush = (): string => {
-    const text = (first ? header : '') + (page.length ? stringify(page) : '');
-    first = false;
-    page = [];
-    return text;
-  };
   const rows = store.iterateRows(report, params);
   try {
     for (let r = rows.next(); !r.done; r = rows.next()) {
@@ -143,11 +143,16 @@ export function* reportChunks(
         // Nothing else reads the cells: the CSV cells take their place (one array less a row).
         page.push(toCsv(cells, cells));
       }
-      if (page.length === pageSize) yield { file: 0, data: flush() };
+      if (page.length < pageSize) continue;
+      text += stringify(page);
+      page = [];
+      if (text.length < chunkChars) continue;
+      yield { file: 0, data: text };
+      text = '';
     }
   } finally {
     rows.return?.();
   }
-  if (csv) yield { file: 0, data: flush() };
+  if (csv) yield { file: 0, data: page.length ? text + stringify(page) : text };
   if (encoder) yield { file: 1, data: encoder.finish() };
 }
