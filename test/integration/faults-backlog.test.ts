@@ -7,11 +7,11 @@ import { generateSampleFiles } from '../../src/demo/sample-files.js';
 import { CLI, PROJECT_ROOT, listDir, setupConfig } from '../helpers/harness.js';
 import { useSshd } from '../helpers/use-sshd.js';
 
-const FILES = 50_000;
-const PER_POLL = 10_000;
+const FILES = 25_000;
+const PER_POLL = 5_000;
 const sshd = useSshd();
 
-describe('a backlog of 50,000 files', () => {
+describe('a backlog of 25,000 files', () => {
   it('drains in bounded polls with flat memory, taking every file exactly once', () => {
     const t = setupConfig(sshd, { maxFilesPerPoll: PER_POLL });
     const files = generateSampleFiles({
@@ -46,7 +46,7 @@ describe('a backlog of 50,000 files', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { fetched: number; deferred: number; rssMB: number });
     expect(lines.map((l) => l.fetched)).toEqual([...Array(FILES / PER_POLL).fill(PER_POLL), 0]);
-    expect(lines.map((l) => l.deferred)).toEqual([40_000, 30_000, 20_000, 10_000, 0, 0]);
+    expect(lines.map((l) => l.deferred)).toEqual([20_000, 15_000, 10_000, 5_000, 0, 0]);
     // Memory is flat: the last polls use no more than the first (plus allocator slack).
     const first = lines[0]?.rssMB ?? 0;
     const last = lines[lines.length - 1]?.rssMB ?? 0;
@@ -65,14 +65,18 @@ describe('a backlog of 50,000 files', () => {
     expect(n('SELECT count(DISTINCT name) AS n FROM files')).toBe(FILES);
     expect(n(`SELECT count(*) AS n FROM files WHERE finish = 'moved'`)).toBe(FILES);
     db.close();
-  }, 300_000); // writing and draining 50,000 files takes about a minute on a busy 2-core box
+  }, 300_000); // writing and draining 25,000 files takes half a minute on a busy 2-core box
 
-  it('the service drains a 20,000-file backlog at once, without waiting for schedule ticks', async () => {
+  it('the service drains an 8,000-file backlog at once, without waiting for schedule ticks', async () => {
     // The poll schedule fires once a year: every file must be taken by the poll at start
-    // and the polls that follow it immediately while files are left (default limit 5,000).
-    const t = setupConfig(sshd, {}, { schedule: { poll: '0 0 1 1 *', export: '0 0 1 1 *' } });
+    // and the polls that follow it immediately while files are left (2,000 a poll).
+    const t = setupConfig(
+      sshd,
+      { maxFilesPerPoll: 2000 },
+      { schedule: { poll: '0 0 1 1 *', export: '0 0 1 1 *' } },
+    );
     const files = generateSampleFiles({
-      files: 20_000,
+      files: 8_000,
       nowMs: Date.UTC(2026, 0, 10),
       days: 10,
       seed: 5,
@@ -106,7 +110,7 @@ describe('a backlog of 50,000 files', () => {
       )
       .all() as { fetched: number }[];
     db.close();
-    // Four slices of 5,000 one after the other; no tick of the schedule came in between.
-    expect(polls.map((p) => p.fetched)).toEqual([5000, 5000, 5000, 5000]);
+    // Four slices of 2,000 one after the other; no tick of the schedule came in between.
+    expect(polls.map((p) => p.fetched)).toEqual([2000, 2000, 2000, 2000]);
   });
 });

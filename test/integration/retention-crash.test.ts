@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays, dayInZone } from '../../src/core/days.js';
 import { PROJECT_ROOT, runCli, tempDir } from '../helpers/harness.js';
 
@@ -9,9 +9,8 @@ const CRASH = path.join(PROJECT_ROOT, 'test', 'helpers', 'crash-purge.mjs');
 const TZ = 'Europe/London';
 const REPORTS = 5;
 
-/** A store with 12 exported days (60 files), 8 of them older than retention.exportDays 4. */
-async function twentyDaysExported(): Promise<{ configFile: string; dir: string }> {
-  const local = tempDir();
+/** The config of a store in `local` with 12 exported days' files, retention.exportDays 4. */
+function writeConfig(local: string): { configFile: string; dir: string } {
   const dir = path.join(local, 'exports');
   const configFile = path.join(local, 'config.json');
   fs.writeFileSync(
@@ -30,6 +29,22 @@ async function twentyDaysExported(): Promise<{ configFile: string; dir: string }
     }),
     { mode: 0o600 },
   );
+  return { configFile, dir };
+}
+
+/**
+ * Made once by `export` (below) in `work`, and kept in `saved`: a store with 12 exported days
+ * (60 files). The store records its files by their paths, so each test gets the same folder.
+ */
+let work: string;
+let saved: string;
+
+beforeAll(async () => {
+  const base = tempDir();
+  work = path.join(base, 'work');
+  saved = path.join(base, 'saved');
+  fs.mkdirSync(work);
+  const { configFile, dir } = writeConfig(work);
   const today = dayInZone(Date.now(), TZ);
   const r = await runCli([
     'export',
@@ -42,7 +57,14 @@ async function twentyDaysExported(): Promise<{ configFile: string; dir: string }
   ]);
   expect(r.code).toBe(0);
   expect(csvFiles(dir)).toHaveLength(12 * REPORTS);
-  return { configFile, dir };
+  fs.cpSync(work, saved, { recursive: true });
+});
+
+/** The store and its 60 files as `export` left them, 8 days older than retention.exportDays 4. */
+function twentyDaysExported(): { configFile: string; dir: string } {
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.cpSync(saved, work, { recursive: true });
+  return { configFile: path.join(work, 'config.json'), dir: path.join(work, 'exports') };
 }
 
 /** Every CSV day file under export.dir, relative to it. */
@@ -89,7 +111,7 @@ describe('a purge killed with SIGKILL', () => {
   it.each(points.flatMap((p) => [[p, 'purge'] as const, [p, 'export'] as const]))(
     'at %s: the next %s leaves a manifest naming exactly the files on disk',
     async (point, next) => {
-      const { configFile, dir } = await twentyDaysExported();
+      const { configFile, dir } = twentyDaysExported();
       const crashed = spawnSync(process.execPath, [CRASH, point, 'purge', '--config', configFile], {
         encoding: 'utf8',
         cwd: PROJECT_ROOT,
