@@ -1,8 +1,8 @@
 /**
  * A worker thread of `report-workers.ts`: renders one report's day at a time from its own
- * read-only connection and posts its files chunk by chunk (CSV text a page at a time, Parquet
- * bytes a row group at a time, from the same pass over the rows). It posts a page only while it
- * holds a credit (a slot of a SharedArrayBuffer the main thread refills as it writes), so a
+ * read-only connection and posts its files chunk by chunk (CSV text some pages at a time,
+ * Parquet bytes a row group at a time, from the same pass over the rows). It posts a chunk only
+ * while it holds a credit (a slot of a SharedArrayBuffer the main thread refills as it writes), so a
  * slow disk holds the worker back instead of filling memory; the second slot asks it to stop.
  */
 import { parentPort } from 'node:worker_threads';

@@ -14,7 +14,7 @@ import { DEFAULT_DIR_MODE, makeDirs } from '../io/files/modes.js';
 /** Slots of a job's control array (an Int32Array over a SharedArrayBuffer). */
 export const CREDITS = 0;
 export const CANCELLED = 1;
-/** Pages (250 rows each by default) a worker may render ahead of the writer. */
+/** Chunks (8 Ki characters of CSV each by default) a worker may render ahead of the writer. */
 const WINDOW = 8;
 
 /** Export settings as a worker receives them (report definitions are looked up by name). */
