@@ -1,12 +1,20 @@
 /**
+ * A phone-like address: a leading `+`, then digits with spaces, dots, brackets and dashes,
+ * the Unicode ones too (hyphens, en and em dashes, the minus sign: U+2010 to U+2015, U+2212,
+ * as address-mentions.ts reads them in text); `\s` takes the no-break and thin spaces.
+ */
+const PHONE_LIKE = /^\+?[\d\s().\-\u2010-\u2015\u2212]+$/;
+
+/**
  * The key by which erasure matches a customer address: a phone-like address (digits with
  * spaces, dots, dashes, brackets, a leading `+`) compares by its digits, a leading `+` or
- * international `00` ignored, so "+44 7700 900123", "00447700900123" and "447700900123" are
- * one customer. Anything else (a web chat id) compares as written, trimmed.
+ * international `00` ignored, so "+44 7700 900123", "00447700900123", "447700900123" and
+ * "+44–7700–900123" are one customer. Anything else (a web chat id) compares as written,
+ * trimmed.
  */
 export function addressKey(address: string): string {
   const a = address.trim();
-  if (!/^\+?[\d\s().-]+$/.test(a) || !/\d/.test(a)) return a;
+  if (!PHONE_LIKE.test(a) || !/\d/.test(a)) return a;
   const digits = a.replace(/\D/g, '');
   return !a.startsWith('+') && digits.startsWith('00') ? digits.slice(2) : digits;
 }

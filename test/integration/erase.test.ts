@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { json } from '../fixtures/webio.js';
 import { dropFile, runCli, setupConfig, tempDir, type TestSetup } from '../helpers/harness.js';
-import { findNumber } from '../helpers/no-byte-left.js';
+import { everyFile, findNumber } from '../helpers/no-byte-left.js';
 import { useSshd } from '../helpers/use-sshd.js';
 
 const sshd = useSshd();
@@ -235,6 +235,62 @@ describe('erase', () => {
       'utf8',
     );
     expect(other).toContain(B);
+    expect(other.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('matches an address written with Unicode dashes, and one inside an array or object of another event type', async () => {
+    const t = setupConfig(sshd);
+    const C = '447700933333'; // the customer, written three ways
+    const D = '447700944444'; // another customer, nested the same way
+    const dashed = '+44\u20137700\u2013933333'; // en dashes, as a word processor writes them
+    const events = [
+      send('sc', dashed, '2021-07-02 09:00:00.000'),
+      status('sc', '', '2021-07-02 09:01:00.000'),
+      {
+        ...common,
+        type: 'payment',
+        conversationId: 'cc',
+        outboundChannelAddress: [`+${C}`],
+        dateCreated: '2021-07-03 09:00:00.000',
+      },
+      {
+        ...common,
+        type: 'conversationAssigned',
+        conversationId: 'cc',
+        outboundChannelAddress: { whatsapp: Number(C) },
+        dateCreated: '2021-07-03 10:00:00.000',
+      },
+      {
+        ...common,
+        type: 'payment',
+        conversationId: 'cd',
+        outboundChannelAddress: [`+${D}`],
+        dateCreated: '2021-07-03 11:00:00.000',
+      },
+    ];
+    events.forEach((e, i) => dropFile(t.remoteDir, `u${i}.json`, json(e)));
+    await ingestAndExport(t, '2021-07-02', '2021-07-03');
+    const holding = (text: string) =>
+      everyFile([t.local]).filter((f) => fs.readFileSync(f).includes(Buffer.from(text, 'utf8')));
+    expect(holding(dashed)).not.toEqual([]);
+    expect(findNumber([t.config.export.dir], C)).not.toEqual([]);
+
+    const r = await runCli(['erase', '--config', t.configFile, '--address', C, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // By hand: the send and its report (typed rows), in the ledger those two, the payment
+    // and the assignment; the other customer's payment stays.
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      counts: { sends: 1, inbound: 0, statuses: 1, rawEvents: 4, quarantined: 0 },
+      days: ['2021-07-02', '2021-07-03'],
+    });
+    expect(holding(dashed)).toEqual([]);
+    expect(findNumber([t.local], C)).toEqual([]);
+    const other = fs.readFileSync(
+      path.join(t.config.export.dir, 'other-events', 'other-events-2021-07-03.csv'),
+      'utf8',
+    );
+    expect(other).toContain(D);
     expect(other.trim().split('\n')).toHaveLength(2);
   });
 

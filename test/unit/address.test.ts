@@ -18,6 +18,11 @@ describe('addressKey', () => {
     ['+0044 7700', '00447700'],
     // "00" only counts at the start.
     ['4400 7700', '44007700'],
+    // Dashes and spaces beyond ASCII, as word processors and phones write them.
+    ['+44\u20137700\u2013900123', '447700900123'],
+    ['+44\u20147700\u2010900\u2011123', '447700900123'],
+    ['\u22127700\u2012900123', '7700900123'],
+    ['+44\u00a07700\u2009900\u202f123', '447700900123'],
   ])('%j is the phone number %j', (address, key) => {
     expect(addressKey(address)).toBe(key);
   });
@@ -30,6 +35,8 @@ describe('addressKey', () => {
     ['7700900123a', '7700900123a'],
     ['+44 7700_900123', '+44 7700_900123'],
     ['44+7700', '44+7700'],
+    // A dash-like sign that is not one of the dashes stays literal (U+2016 double bar).
+    ['44\u20167700', '44\u20167700'],
     ['++447700', '++447700'],
     ['user@example.com', 'user@example.com'],
     // Phone punctuation without a digit is not a phone number.

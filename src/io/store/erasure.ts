@@ -35,7 +35,8 @@ function registerKey(db: Database.Database, key: string): void {
 
 /**
  * Erases one customer: every event whose outboundChannelAddress has `key` (see
- * core/address.ts), as a string or a JSON number, in every event type; the delivery reports
+ * core/address.ts), as a string or a JSON number, or as one in an array or object there, in
+ * every event type; the delivery reports
  * of their sends; their ledger payloads; and the content of every quarantined file that
  * mentions the number (core/address-mentions.ts: digits across separators, UTF-8 or UTF-16),
  * whose reason is replaced only when it mentions it too. Deleted with secure_delete in one
@@ -55,7 +56,12 @@ export function eraseCustomer(
     sends: `webio_address_key(outbound_channel_address) = @key`,
     inbound: `webio_address_key(outbound_channel_address) = @key`,
     statuses: `webio_address_key(outbound_channel_address) = @key OR communication_action_id IN (${sendIds})`,
-    raw_events: `webio_address_key(json_extract(payload, '$.outboundChannelAddress')) = @key
+    // The address as a string or a number; or inside an array or object there (another event
+    // type may nest it): any string or number in it.
+    raw_events: `(webio_address_key(json_extract(payload, '$.outboundChannelAddress')) = @key
+                  OR (json_type(payload, '$.outboundChannelAddress') IN ('array', 'object')
+                      AND EXISTS (SELECT 1 FROM json_tree(payload, '$.outboundChannelAddress') t
+                                   WHERE t.atom IS NOT NULL AND webio_address_key(t.atom) = @key)))
                  OR (type IN ('messageSend', 'messageStatusUpdate') AND communication_action_id IN (${sendIds}))
                  OR (type = 'inboundMessage' AND communication_action_id IN (${inboundIds}))`,
     quarantine: `webio_mentions(content) OR webio_mentions(detail)`,
