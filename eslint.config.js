@@ -17,6 +17,7 @@ const IO_PACKAGES = [
   'worker_threads',
   'better-sqlite3',
   'ssh2*',
+  'hyparquet*',
 ];
 
 /** Every layer of src/ by the paths its modules are imported by. */

@@ -1,9 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { byteMentionScanner, type ScannedEncoding } from '../core/address-bytes.js';
+import { mentionScanner } from '../core/address-mentions.js';
 
-/** A file in which a byte check found an address, and in which encodings. */
-export type FileMention = { file: string; encodings: ScannedEncoding[] };
+/**
+ * How a file held the address: as bytes in one of the scanned encodings, or as a value of a
+ * Parquet file (its pages are compressed: a byte scan cannot see what they hold).
+ */
+export type MentionForm = ScannedEncoding | 'parquet values' | 'unreadable parquet';
+
+/** A file in which a byte check found an address, and in which forms. */
+export type FileMention = { file: string; encodings: MentionForm[] };
 
 /** What a byte check read and found. */
 export type ScanResult = { files: number; bytes: number; found: FileMention[] };
@@ -42,10 +50,52 @@ export async function scanFilesForAddress(
     }
     scanner.end();
     result.files++;
-    const encodings = Object.keys(scanner.found) as ScannedEncoding[];
+    const encodings: MentionForm[] = Object.keys(scanner.found) as ScannedEncoding[];
+    if (file.endsWith('.parquet')) {
+      const values = await parquetValuesMention(file, key);
+      if (values) encodings.push(values);
+    }
     if (encodings.length) result.found.push({ file, encodings });
   }
   return result;
+}
+
+/**
+ * Reads a Parquet file's text values (every id, address, body and payload: the columns an
+ * address can be in), a row group at a time, for `key`: 'parquet values' when one mentions
+ * it. A file that cannot be read as Parquet cannot be shown to be free of it: 'unreadable
+ * parquet'.
+ */
+async function parquetValuesMention(file: string, key: string): Promise<MentionForm | undefined> {
+  const scanner = mentionScanner(key);
+  try {
+    const buffer = await asyncBufferFromFile(file);
+    const metadata = await parquetMetadataAsync(buffer);
+    let rowStart = 0;
+    for (const group of metadata.row_groups) {
+      const rowEnd = rowStart + Number(group.num_rows);
+      await parquetRead({
+        file: buffer,
+        metadata,
+        rowStart,
+        rowEnd,
+        onComplete: (rows) => {
+          for (const row of rows as unknown[][])
+            for (const value of row) {
+              if (typeof value !== 'string') continue;
+              scanner.push(value);
+              // Cells apart: two values never join into one longer number.
+              scanner.push('\n');
+            }
+        },
+      });
+      rowStart = rowEnd;
+    }
+  } catch {
+    return 'unreadable parquet';
+  }
+  scanner.end();
+  return scanner.count > 0 ? 'parquet values' : undefined;
 }
 
 /** Every regular file under `dir`, at any depth (none when it does not exist); links are not followed. */

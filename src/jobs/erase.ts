@@ -2,10 +2,11 @@ import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { AppError, describeError, isTransientStoreError } from '../errors.js';
 import { filesUnder, scanFilesForAddress } from '../io/address-scan.js';
-import { removeExportLeftovers } from '../io/files/export-files.js';
+import { listExportFiles, removeExportLeftovers } from '../io/files/export-files.js';
 import type { Logger } from '../io/logger.js';
 import type { ErasureResult, SqliteStore } from '../io/store/index.js';
 import { finishErasure, type EraseDeps, type ErasureFinish } from '../pipeline/erase-run.js';
+import { REPORTS } from '../reports/index.js';
 import { exportOnce } from './export.js';
 
 /** The store's own files, every one of which may hold a copy of an erased byte. */
@@ -26,7 +27,7 @@ function erasureDeps(
     store,
     removeLeftovers: () => removeExportLeftovers(dir),
     rewrite: async (days) => {
-      const summary = await exportOnce(config, store, log, days, signal);
+      const summary = await exportOnce(withParquetOf(config, days), store, log, days, signal);
       // A day whose file could not be written is marked as changed again by the export.
       const failed = new Set(store.changedDays());
       const skipped = new Set(summary.skipped);
@@ -43,6 +44,21 @@ function erasureDeps(
     clock: Date.now,
     log: log.child({ job: 'erase' }),
   };
+}
+
+/**
+ * The config with which erased days are written again: Parquet too when a Parquet file of one
+ * of those days is there, although `export.formats` no longer has it (written while it did):
+ * that file holds the customer as much as the CSV.
+ */
+function withParquetOf(config: Config, days: readonly string[]): Config {
+  if (config.export.formats.includes('parquet')) return config;
+  const wanted = new Set(days);
+  const names = REPORTS.map((r) => r.name);
+  const there = listExportFiles(path.resolve(config.export.dir), names).some(
+    (f) => f.format === 'parquet' && wanted.has(f.day),
+  );
+  return there ? { ...config, export: { ...config.export, formats: ['csv', 'parquet'] } } : config;
 }
 
 /**

@@ -403,6 +403,61 @@ describe('Parquet with the CLI', () => {
     expect(left.rows).toEqual([['00042'], ['7']]);
   });
 
+  it('erase rewrites the Parquet files of erased days after export.formats dropped Parquet', async () => {
+    const { configFile, exports } = setup();
+    expect((await runCli([...exportDays, '--config', configFile])).code).toBe(0);
+    // The operator turns Parquet off; the files written while it was on stay in the folder.
+    const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as {
+      export: { formats: string[] };
+    };
+    config.export.formats = ['csv'];
+    fs.writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
+    const erase = await runCli(['erase', '--address', '+44 7700 900123', '--config', configFile]);
+    expect(erase.code, erase.stderr).toBe(0);
+    const all = path.join(exports, 'parquet', '*', '*', '*.parquet');
+    const holding = await duckdb(
+      `SELECT count(*) FROM read_parquet(${sqlText(all)}, union_by_name = true) WHERE outboundChannelAddress = '+447700900123'`,
+    );
+    expect(holding.rows[0]?.[0]).toBe(0n);
+    const left = await duckdb(
+      `SELECT communicationActionId FROM read_parquet(${sqlText(parquetFile(exports, 'sends', D))})`,
+    );
+    expect(left.rows).toEqual([['00042'], ['7']]);
+  });
+
+  it('erase reads the values in Parquet files, which compression hides from a byte scan, and names one the store cannot explain', async () => {
+    const { configFile, exports } = setup();
+    expect((await runCli([...exportDays, '--config', configFile])).code).toBe(0);
+    // A Parquet day the store holds no rows of (written before retention.storeDays took its
+    // events, say), whose numbers are alike: snappy keeps no run of the customer's digits.
+    const sends = REPORTS.find((r) => r.name === 'sends');
+    if (!sends) throw new Error('no sends report');
+    const encoder = createParquetEncoder(sends.columns);
+    const parts: Uint8Array[] = [];
+    for (let i = 110; i < 130; i++) {
+      const row = [`id${i}`, 'c', Date.UTC(2020, 0, 1, 12), `+447700900${i}`, 'SMS', '', 'hi', '1'];
+      const bytes = encoder.add([...row, '', '', null, 'pending', '']);
+      if (bytes) parts.push(bytes);
+    }
+    parts.push(encoder.finish());
+    const old = parquetFile(exports, 'sends', '2020-01-01');
+    fs.mkdirSync(path.dirname(old), { recursive: true });
+    fs.writeFileSync(old, Buffer.concat(parts));
+    expect(fs.readFileSync(old).includes('900123')).toBe(false);
+
+    const erase = await runCli(['erase', '--address', '+44 7700 900123', '--config', configFile]);
+    expect(erase.code).toBe(1);
+    expect(erase.stderr).toContain(`the address is still in ${old} (parquet values)`);
+    // A file that cannot be read as Parquet cannot be shown to be free of it either.
+    fs.writeFileSync(old, Buffer.concat(parts).subarray(0, 600));
+    const again = await runCli(['erase', '--address', '+44 7700 900123', '--config', configFile]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`the address is still in ${old} (unreadable parquet)`);
+    fs.rmSync(old);
+    const clean = await runCli(['erase', '--address', '+44 7700 900123', '--config', configFile]);
+    expect(clean.code, clean.stderr).toBe(0);
+  });
+
   it('retention.exportDays removes Parquet days with their CSV days, and the manifest forgets them', async () => {
     // Today is years after 2021: exportDays 1 removes both days, every format.
     const { configFile, exports } = setup({ exportDays: 1 });
