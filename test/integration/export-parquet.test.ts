@@ -381,26 +381,32 @@ describe('Parquet with the CLI', () => {
     return { configFile, exports };
   }
   const exportDays = ['export', '--from', D, '--to', D2];
+  /** Rows of every Parquet file under `exports` that hold the customer +447700900123. */
+  const holding = async (exports: string) => {
+    const all = path.join(exports, 'parquet', '*', '*', '*.parquet');
+    return (
+      await duckdb(
+        `SELECT count(*) FROM read_parquet(${sqlText(all)}, union_by_name = true) WHERE outboundChannelAddress = '+447700900123'`,
+      )
+    ).rows[0]?.[0];
+  };
+  /** The sends left in day D's Parquet file. */
+  const sendsLeft = async (exports: string) =>
+    (
+      await duckdb(
+        `SELECT communicationActionId FROM read_parquet(${sqlText(parquetFile(exports, 'sends', D))})`,
+      )
+    ).rows;
 
   it('erase rewrites the Parquet files of every day that held the address', async () => {
     const { configFile, exports } = setup();
     expect((await runCli([...exportDays, '--config', configFile])).code).toBe(0);
-    const all = path.join(exports, 'parquet', '*', '*', '*.parquet');
-    const holding = async () =>
-      (
-        await duckdb(
-          `SELECT count(*) FROM read_parquet(${sqlText(all)}, union_by_name = true) WHERE outboundChannelAddress = '+447700900123'`,
-        )
-      ).rows[0]?.[0];
     // S1 (sends), I2 (inbound; I1 has another number), the payment (other-events).
-    expect(await holding()).toBe(3n);
+    expect(await holding(exports)).toBe(3n);
     const erase = await runCli(['erase', '--address', '+44 7700 900123', '--config', configFile]);
     expect(erase.code, erase.stderr).toBe(0);
-    expect(await holding()).toBe(0n);
-    const left = await duckdb(
-      `SELECT communicationActionId FROM read_parquet(${sqlText(parquetFile(exports, 'sends', D))})`,
-    );
-    expect(left.rows).toEqual([['00042'], ['7']]);
+    expect(await holding(exports)).toBe(0n);
+    expect(await sendsLeft(exports)).toEqual([['00042'], ['7']]);
   });
 
   it('erase rewrites the Parquet files of erased days after export.formats dropped Parquet', async () => {
@@ -414,15 +420,8 @@ describe('Parquet with the CLI', () => {
     fs.writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
     const erase = await runCli(['erase', '--address', '+44 7700 900123', '--config', configFile]);
     expect(erase.code, erase.stderr).toBe(0);
-    const all = path.join(exports, 'parquet', '*', '*', '*.parquet');
-    const holding = await duckdb(
-      `SELECT count(*) FROM read_parquet(${sqlText(all)}, union_by_name = true) WHERE outboundChannelAddress = '+447700900123'`,
-    );
-    expect(holding.rows[0]?.[0]).toBe(0n);
-    const left = await duckdb(
-      `SELECT communicationActionId FROM read_parquet(${sqlText(parquetFile(exports, 'sends', D))})`,
-    );
-    expect(left.rows).toEqual([['00042'], ['7']]);
+    expect(await holding(exports)).toBe(0n);
+    expect(await sendsLeft(exports)).toEqual([['00042'], ['7']]);
   });
 
   it('erase reads the values in Parquet files, which compression hides from a byte scan, and names one the store cannot explain', async () => {
