@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { generateSampleFiles } from '../../src/demo/sample-files.js';
 import { CLI, PROJECT_ROOT, dropFile, listDir, runCli, setupConfig } from '../helpers/harness.js';
 import { useSshd } from '../helpers/use-sshd.js';
+import { checkBackupTarget } from '../../src/io/backup-target.js';
 
 const sshd = useSshd();
 
@@ -109,7 +110,11 @@ describe('backup cannot hurt', () => {
         targets.push(path.join(links, 'store-folder', path.basename(f)));
       }
       const was = fingerprint(own);
-      for (const to of targets) {
+      // Every target is refused by the check backup makes before it writes a byte...
+      for (const to of targets)
+        expect(() => checkBackupTarget(to, db), to).toThrow("the store's own file");
+      // ...and the command says so in one line with exit code 2 (one target of each kind).
+      for (const to of [own[1], targets[5], targets[6], targets[7]] as string[]) {
         const r = await runCli(['backup', '--config', t.configFile, '--to', to]);
         expect(r.code, to).toBe(2);
         expect(r.stderr, to).toContain("the store's own file");
