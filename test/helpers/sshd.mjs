@@ -199,11 +199,24 @@ export function canConnect(port) {
 }
 
 /**
- * A system user with a fresh random password, for the password-login test. Needs root
- * (CI runs as root); creating the user is idempotent.
+ * The system user of the password-login tests and its password: the suite's, made by its
+ * global setup, or (outside the suite) one made now. Needs root (CI runs as root).
  */
 /** @returns {{ name: string; password: string }} */
 export function passwordUser(name = 'webiotest') {
+  // Set once for the whole suite by its global setup: test files run side by side, and each
+  // setting a password of its own would lock the others out mid-test.
+  const password = process.env.WEBIO_TEST_USER_PASSWORD;
+  if (password && process.env.WEBIO_TEST_USER === name) return { name, password };
+  return ensurePasswordUser(name);
+}
+
+/**
+ * Adds the local user `name` if it is missing (noting that the suite added it) and gives it a
+ * new random password. Run once, by the suite's global setup; needs root.
+ */
+/** @returns {{ name: string; password: string }} */
+export function ensurePasswordUser(name = 'webiotest') {
   if (process.getuid?.() !== 0) {
     throw new Error(
       'the password-login test needs root to create a local user for sshd; run the suite as root (CI does)',
