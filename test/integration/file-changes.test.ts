@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SftpError } from '../../src/errors.js';
 import type { SqliteStore } from '../../src/io/store/index.js';
 import { messageSend } from '../fixtures/webio.js';
 import { dropFile, listDir, setupConfig } from '../helpers/harness.js';
@@ -24,6 +25,14 @@ const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex')
 function age(file: string, secondsAgo: number): void {
   const t = new Date(Date.now() - secondsAgo * 1000);
   fs.utimesSync(file, t, t);
+}
+
+/** Replaces `file` by a rename, as an uploader does: new bytes, 30 s old. */
+function replaceByRename(file: string, content: string): void {
+  const tmp = path.join(path.dirname(file), '.upload.tmp');
+  fs.writeFileSync(tmp, content);
+  age(tmp, 30);
+  fs.renameSync(tmp, file);
 }
 
 /** A poll that runs `change` on the server's copy of `name` right after it was read. */
@@ -156,6 +165,91 @@ describe.each(SERVERS)('%s: a file that changes on the server after it was read'
       });
     }
   }
+
+  for (const mode of ['move', 'delete'] as const)
+    it(`afterIngest ${mode}: a changed version the lost connection left outside the folder goes back, though a new upload took its name`, async () => {
+      const t = setupConfig(sshd, { afterIngest: mode });
+      dropFile(t.remoteDir, 'a.json', ndjson('1'), 60);
+      const store = openStore(t);
+      try {
+        // B replaces the file after its read; the finish moves B (into processed/, or to the
+        // staging name of a delete), finds it is not what was stored, and the connection is
+        // lost before B goes back: B waits outside the folder.
+        let replaced = false;
+        let moves = 0;
+        const first = await ingestInProcess(
+          t,
+          {},
+          {
+            store,
+            wrap: (real) =>
+              withFaults(real, {
+                read: async (p, ...rest) => {
+                  const got = await real.read(p, ...rest);
+                  if (!replaced && p.endsWith('/a.json')) {
+                    replaced = true;
+                    replaceByRename(path.join(t.remoteDir, 'a.json'), ndjson('2', '3'));
+                  }
+                  return got;
+                },
+                move: async (from, to) => {
+                  if (++moves > 1) throw new SftpError('rename', `${from}: connection lost`);
+                  return real.move(from, to);
+                },
+              }),
+          },
+        );
+        expect(first.finishErrors).toHaveLength(1);
+        // Before the next poll, C is uploaded under the same name.
+        dropFile(t.remoteDir, 'a.json', ndjson('4', '5', '6'), 40);
+        await ingestInProcess(t, {}, { store });
+        await ingestInProcess(t, {}, { store });
+        expect(storedIds(store)).toEqual(['1', '2', '3', '4', '5', '6']);
+        expectOnlyStoredBytesFinished(t, store);
+        expect(store.unfinishedFiles()).toEqual([]);
+        expect(listDir(t.remoteDir).filter((n) => n.startsWith('.'))).toEqual([]);
+      } finally {
+        store.close();
+      }
+    });
+
+  it('afterIngest move: a file whose twin is in processed/ is removed through its staging name, never a new upload that took its name', async () => {
+    const t = setupConfig(sshd, { afterIngest: 'move' });
+    fs.mkdirSync(t.processedDir, { recursive: true, mode: 0o777 });
+    // A re-delivery: processed/ holds the very bytes that arrive again.
+    dropFile(t.processedDir, 'a.json', ndjson('1'), 3600);
+    dropFile(t.remoteDir, 'a.json', ndjson('1'), 60);
+    const store = openStore(t);
+    try {
+      // The finish finds processed/a.json taken and compares the two; right then, Y is
+      // uploaded under the same name.
+      let replaced = false;
+      await ingestInProcess(
+        t,
+        {},
+        {
+          store,
+          wrap: (real) =>
+            withFaults(real, {
+              readHead: async (p, n) => {
+                const got = await real.readHead(p, n);
+                if (!replaced && p === path.posix.join(t.remoteDir, 'a.json')) {
+                  replaced = true;
+                  replaceByRename(path.join(t.remoteDir, 'a.json'), ndjson('2', '3'));
+                }
+                return got;
+              },
+            }),
+        },
+      );
+      await ingestInProcess(t, {}, { store });
+      expect(storedIds(store)).toEqual(['1', '2', '3']);
+      expectOnlyStoredBytesFinished(t, store);
+      expect(listDir(t.remoteDir)).toEqual(['error', 'processed']);
+    } finally {
+      store.close();
+    }
+  });
 
   it('afterIngest keep: a re-upload with the same name, size and time is found by its content', async () => {
     const t = setupConfig(sshd, { afterIngest: 'keep' });

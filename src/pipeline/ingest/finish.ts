@@ -91,8 +91,9 @@ export class Finisher {
     const dir = this.targetDir(f);
     try {
       if (dir !== undefined) {
-        const { to, landed } = await renameUnique(source, from, dir, f.name, f.stored);
-        await this.settle(f, to, landed);
+        const moved = await renameUnique(source, from, dir, f.name, f.stored);
+        if (moved.leftover) await this.removeLeftover(f, from, moved.to);
+        else await this.settle(f, moved.to, moved.landed);
       } else if (opts.afterIngest === 'delete') {
         await this.deleteChecked(f, from);
       } else {
@@ -171,6 +172,23 @@ export class Finisher {
   }
 
   /**
+   * The stored version is in the folder and its exact twin already at `twin` (a re-delivery,
+   * or a server that renamed by link and unlink and died between the two): the one in the
+   * folder goes, but through the staging name, so that a new upload that takes the name
+   * meanwhile is never the one removed.
+   */
+  private async removeLeftover(f: ToFinish, from: string, twin: string): Promise<void> {
+    const { source } = this.deps;
+    const staged = stagingPath(this.opts.remoteDir, f.fileId);
+    const landed = await source.move(from, staged);
+    const change = await compareWithStored(source, staged, landed, f.stored);
+    if (change !== 'same') return this.returnChanged(f, staged, change);
+    await source.remove(staged);
+    this.record(f.fileId, 'moved', twin, null);
+    if (!f.quarantine) this.tally.finished.moved++;
+  }
+
+  /**
    * A version nobody read is at `at`: it goes back into the watched folder (where it is left
    * if it is there already) for the next poll, and the stored version is recorded as gone
    * from the server.
@@ -208,8 +226,9 @@ export function describeChange(change: Difference): string {
  * Renames into `dir`, choosing `name~1.ext`, `name~2.ext`, ... when the name is taken. When
  * `stored` is given and the taken name already holds exactly the stored bytes, the file is
  * there already (a server that renames by link + unlink and died between the two leaves both
- * names, and so does a byte-identical re-delivery): the leftover is removed instead of being
- * kept twice. Resolves with the name used and what landed there.
+ * names, and so does a byte-identical re-delivery): nothing is renamed, and `leftover` says
+ * that the file at `from` is a twin of `to`, for the caller to remove. Resolves with the
+ * name used and what landed there.
  */
 export async function renameUnique(
   source: Source,
@@ -217,7 +236,7 @@ export async function renameUnique(
   dir: string,
   name: string,
   stored?: StoredVersion,
-): Promise<{ to: string; landed: Awaited<ReturnType<Source['move']>> }> {
+): Promise<{ to: string; landed: FileVersion | undefined; leftover?: true }> {
   const ext = posix.extname(name);
   const stem = name.slice(0, name.length - ext.length);
   for (let n = 0; n < 1000; n++) {
@@ -226,10 +245,8 @@ export async function renameUnique(
       return { to, landed: await source.move(from, to) };
     } catch (err) {
       if (sftpFailureOf(err) !== 'exists') throw err;
-      if (n === 0 && stored && (await isLeftover(source, from, to, stored))) {
-        await source.remove(from);
-        return { to, landed: undefined };
-      }
+      if (n === 0 && stored && (await isLeftover(source, from, to, stored)))
+        return { to, landed: undefined, leftover: true };
     }
   }
   throw new SftpError('rename', `${from}: no free name in ${dir} after 1000 tries`, {
