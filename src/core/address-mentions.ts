@@ -19,25 +19,26 @@ const DIGIT = 1;
 const SEPARATOR = 2;
 const PLUS = 3;
 
+/**
+ * What may stand between two digits of a phone number: space, dash, dot, brackets, and the
+ * spaces and dashes beyond ASCII that numbers are written with (no-break, thin and narrow
+ * no-break spaces; hyphens, en and em dashes, the minus sign). `addressKey` reads an address
+ * by the same set.
+ */
+export const PHONE_SEPARATORS = ' -.()\u00a0\u2009\u202f\u2010\u2011\u2012\u2013\u2014\u2015\u2212';
+
 /** The class of every ASCII character. */
 const ASCII_CLASS = new Uint8Array(128);
 for (let c = 0x30; c <= 0x39; c++) ASCII_CLASS[c] = DIGIT;
-for (const c of ' -.()') ASCII_CLASS[c.charCodeAt(0)] = SEPARATOR;
 ASCII_CLASS[0x2b] = PLUS;
 
-/** Spaces and dashes beyond ASCII that phone numbers are written with. */
-const UNICODE_SEPARATORS = new Set([
-  0xa0, // no-break space
-  0x2009, // thin space
-  0x202f, // narrow no-break space
-  0x2010,
-  0x2011,
-  0x2012,
-  0x2013,
-  0x2014,
-  0x2015, // hyphens and dashes
-  0x2212, // minus sign
-]);
+/** The separators beyond ASCII, by code unit. */
+const UNICODE_SEPARATORS = new Set<number>();
+for (const ch of PHONE_SEPARATORS) {
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) ASCII_CLASS[c] = SEPARATOR;
+  else UNICODE_SEPARATORS.add(c);
+}
 
 /** The class of a UTF-16 code unit. */
 function classOf(c: number): number {

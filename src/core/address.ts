@@ -1,9 +1,12 @@
+import { PHONE_SEPARATORS } from './address-mentions.js';
+
 /**
- * A phone-like address: a leading `+`, then digits with spaces, dots, brackets and dashes,
- * the Unicode ones too (hyphens, en and em dashes, the minus sign: U+2010 to U+2015, U+2212,
- * as address-mentions.ts reads them in text); `\s` takes the no-break and thin spaces.
+ * A phone-like address: a leading `+`, then digits with the separators a number is written
+ * with (spaces, dots, brackets, dashes, the Unicode ones too): the same set by which
+ * address-mentions.ts reads a number in text, so the check after an erasure sees what the
+ * erasure matched.
  */
-const PHONE_LIKE = /^\+?[\d\s().\-\u2010-\u2015\u2212]+$/;
+const PHONE_LIKE = new RegExp(`^\\+?[\\d${PHONE_SEPARATORS.replace(/[-\\\]^]/g, '\\$&')}]+$`);
 
 /**
  * The key by which erasure matches a customer address: a phone-like address (digits with

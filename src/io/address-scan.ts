@@ -68,15 +68,18 @@ export async function scanFilesForAddress(
  */
 async function parquetValuesMention(file: string, key: string): Promise<MentionForm | undefined> {
   const scanner = mentionScanner(key);
+  const buffer = await asyncBufferFromFile(file);
   try {
-    const buffer = await asyncBufferFromFile(file);
     const metadata = await parquetMetadataAsync(buffer);
+    // The text columns only (BYTE_ARRAY): a number, an instant or a date holds no address.
+    const columns = metadata.schema.filter((e) => e.type === 'BYTE_ARRAY').map((e) => e.name);
     let rowStart = 0;
-    for (const group of metadata.row_groups) {
+    for (const group of columns.length ? metadata.row_groups : []) {
       const rowEnd = rowStart + Number(group.num_rows);
       await parquetRead({
         file: buffer,
         metadata,
+        columns,
         rowStart,
         rowEnd,
         onComplete: (rows) => {
@@ -91,7 +94,9 @@ async function parquetValuesMention(file: string, key: string): Promise<MentionF
       });
       rowStart = rowEnd;
     }
-  } catch {
+  } catch (err) {
+    // The system failing to read (EMFILE, EIO) is no finding about the file: said as it is.
+    if (typeof (err as NodeJS.ErrnoException).code === 'string') throw err;
     return 'unreadable parquet';
   }
   scanner.end();

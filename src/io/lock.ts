@@ -97,7 +97,8 @@ function openLockFile(file: string): Database.Database {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   removeOldPidFile(file);
   // Reading the file waits while a rival commits its pid (SQLite's PENDING lock keeps new
-  // readers out for that moment); only the tries to take the lock must not wait (below).
+  // readers out for that moment: a blocking wait of a few milliseconds, at most
+  // COMMIT_WAIT_MS); only the tries to take the lock must not wait (below).
   const db = new Database(file, { timeout: COMMIT_WAIT_MS });
   try {
     fs.chmodSync(file, 0o600);

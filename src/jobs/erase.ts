@@ -5,7 +5,12 @@ import { filesUnder, scanFilesForAddress } from '../io/address-scan.js';
 import { listExportFiles, removeExportLeftovers } from '../io/files/export-files.js';
 import type { Logger } from '../io/logger.js';
 import type { ErasureResult, SqliteStore } from '../io/store/index.js';
-import { finishErasure, type EraseDeps, type ErasureFinish } from '../pipeline/erase-run.js';
+import {
+  finishErasure,
+  type EraseDeps,
+  type ErasureFinish,
+  type Rewrite,
+} from '../pipeline/erase-run.js';
 import { REPORTS } from '../reports/index.js';
 import { exportOnce } from './export.js';
 
@@ -27,15 +32,22 @@ function erasureDeps(
     store,
     removeLeftovers: () => removeExportLeftovers(dir),
     rewrite: async (days) => {
-      const summary = await exportOnce(withParquetOf(config, days), store, log, days, signal);
+      const skipped = new Set<string>();
+      let files = 0;
+      const failures: Rewrite['failures'] = [];
+      for (const [cfg, some] of exportsOf(config, days)) {
+        const summary = await exportOnce(cfg, store, log, some, signal);
+        for (const d of summary.skipped) skipped.add(d);
+        files += summary.files.filter((f) => !f.unchanged).length;
+        failures.push(...summary.failures);
+      }
       // A day whose file could not be written is marked as changed again by the export.
       const failed = new Set(store.changedDays());
-      const skipped = new Set(summary.skipped);
       return {
         written: days.filter((d) => !failed.has(d) && !skipped.has(d)),
         notRewritten: [...skipped].sort(),
-        files: summary.files.filter((f) => !f.unchanged).length,
-        failures: summary.failures,
+        files,
+        failures,
       };
     },
     scan: (files, key) => scanFilesForAddress(files, key),
@@ -47,18 +59,25 @@ function erasureDeps(
 }
 
 /**
- * The config with which erased days are written again: Parquet too when a Parquet file of one
- * of those days is there, although `export.formats` no longer has it (written while it did):
- * that file holds the customer as much as the CSV.
+ * How erased days are written again: as `export.formats` says, and as Parquet too for the
+ * days with a Parquet file there although `export.formats` no longer has it (written while it
+ * did): that file holds the customer as much as the CSV.
  */
-function withParquetOf(config: Config, days: readonly string[]): Config {
-  if (config.export.formats.includes('parquet')) return config;
-  const wanted = new Set(days);
+function exportsOf(config: Config, days: readonly string[]): [Config, string[]][] {
+  if (config.export.formats.includes('parquet')) return [[config, [...days]]];
   const names = REPORTS.map((r) => r.name);
-  const there = listExportFiles(path.resolve(config.export.dir), names).some(
-    (f) => f.format === 'parquet' && wanted.has(f.day),
+  const withParquet = new Set(
+    listExportFiles(path.resolve(config.export.dir), names)
+      .filter((f) => f.format === 'parquet')
+      .map((f) => f.day),
   );
-  return there ? { ...config, export: { ...config.export, formats: ['csv', 'parquet'] } } : config;
+  const parquet: Config = { ...config, export: { ...config.export, formats: ['csv', 'parquet'] } };
+  return (
+    [
+      [config, days.filter((d) => !withParquet.has(d))],
+      [parquet, days.filter((d) => withParquet.has(d))],
+    ] as [Config, string[]][]
+  ).filter(([, some]) => some.length > 0);
 }
 
 /**

@@ -418,10 +418,14 @@ describe('Parquet with the CLI', () => {
     };
     config.export.formats = ['csv'];
     fs.writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
+    // The second day's Parquet files are gone (removed by hand): that day gets none again.
+    const second = (report: string) => path.dirname(parquetFile(exports, report, D2));
+    for (const r of REPORTS) fs.rmSync(second(r.name), { recursive: true, force: true });
     const erase = await runCli(['erase', '--address', '+44 7700 900123', '--config', configFile]);
     expect(erase.code, erase.stderr).toBe(0);
     expect(await holding(exports)).toBe(0n);
     expect(await sendsLeft(exports)).toEqual([['00042'], ['7']]);
+    expect(REPORTS.filter((r) => fs.existsSync(second(r.name)))).toEqual([]);
   });
 
   it('erase reads the values in Parquet files, which compression hides from a byte scan, and names one the store cannot explain', async () => {

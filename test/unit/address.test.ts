@@ -35,6 +35,10 @@ describe('addressKey', () => {
     ['7700900123a', '7700900123a'],
     ['+44 7700_900123', '+44 7700_900123'],
     ['44+7700', '44+7700'],
+    // A tab or an em space inside is not how a number is written (nor what the byte check
+    // after an erasure reads as one): literal.
+    ['44\t7700 900123', '44\t7700 900123'],
+    ['44\u20037700', '44\u20037700'],
     // A dash-like sign that is not one of the dashes stays literal (U+2016 double bar).
     ['44\u20167700', '44\u20167700'],
     ['++447700', '++447700'],

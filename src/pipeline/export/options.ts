@@ -24,9 +24,9 @@ export type ExportOptions = {
    */
   pageSize?: number;
   /**
-   * CSV text gathered before it is passed on to be written (default 8 Ki UTF-16 code
-   * units): fewer, larger writes and messages between threads, and still well under V8's
-   * large-object size, so memory stays bounded whatever a day holds.
+   * CSV text gathered before it is passed on to be written (default 8 Ki UTF-16 code units;
+   * a chunk ends after the page that reaches it): fewer, larger writes and messages between
+   * threads, while memory stays bounded whatever a day holds.
    */
   chunkChars?: number;
   /** Which reports to write (default: all). */

@@ -92,7 +92,9 @@ export class Finisher {
     try {
       if (dir !== undefined) {
         const moved = await renameUnique(source, from, dir, f.name, f.stored);
-        if (moved.leftover) await this.removeLeftover(f, from, moved.to);
+        // Its twin is there already: the one in the folder goes, through its staging name,
+        // so that a new upload that takes the name meanwhile is never the one removed.
+        if (moved.leftover) await this.deleteChecked(f, from, moved.to);
         else await this.settle(f, moved.to, moved.landed);
       } else if (opts.afterIngest === 'delete') {
         await this.deleteChecked(f, from);
@@ -133,27 +135,30 @@ export class Finisher {
 
   /**
    * Settles a file found at `at` after a rename (or after a crash): the stored version is
-   * recorded as moved there (or deleted, for a staging name); another version goes back.
+   * recorded as moved there, or, at its staging name, removed and recorded as deleted (or as
+   * moved to its `twin`); another version goes back.
    */
-  async settle(f: ToFinish, at: string, found: FileVersion | undefined): Promise<void> {
+  async settle(
+    f: ToFinish,
+    at: string,
+    found: FileVersion | undefined,
+    twin?: string,
+  ): Promise<void> {
     const change = await compareWithStored(this.deps.source, at, found, f.stored);
     if (change !== 'same') return this.returnChanged(f, at, change);
-    if (at === stagingPath(this.opts.remoteDir, f.fileId)) {
-      await this.deps.source.remove(at);
-      this.record(f.fileId, 'deleted', null, null);
-      this.tally.finished.deleted++;
-      return;
-    }
-    this.record(f.fileId, 'moved', at, null);
-    if (!f.quarantine) this.tally.finished.moved++;
+    if (at !== stagingPath(this.opts.remoteDir, f.fileId)) return this.recordFinished(f, at);
+    await this.deps.source.remove(at);
+    this.recordFinished(f, twin);
   }
 
   /**
    * Deletes only the stored version: renamed to a staging name first (one no writer uses),
    * checked there, then removed. A server that refuses the rename but allows the delete gets
-   * a stat before the delete instead (a window of one round trip).
+   * a stat before the delete instead (a window of one round trip). With `twin`, the stored
+   * version is kept there already (a re-delivery, or a server that renamed by link and unlink
+   * and died between the two): the file is recorded as moved there.
    */
-  private async deleteChecked(f: ToFinish, from: string): Promise<void> {
+  private async deleteChecked(f: ToFinish, from: string, twin?: string): Promise<void> {
     const { source } = this.deps;
     const staged = stagingPath(this.opts.remoteDir, f.fileId);
     let landed: FileVersion | undefined;
@@ -164,27 +169,19 @@ export class Finisher {
       const change = await compareWithStored(source, from, undefined, f.stored);
       if (change !== 'same') return this.returnChanged(f, from, change);
       await source.remove(from);
+      return this.recordFinished(f, twin);
+    }
+    await this.settle(f, staged, landed, twin);
+  }
+
+  /** Records a stored version that left the folder: moved to `movedTo`, or deleted. */
+  private recordFinished(f: ToFinish, movedTo: string | undefined): void {
+    if (movedTo === undefined) {
       this.record(f.fileId, 'deleted', null, null);
       this.tally.finished.deleted++;
       return;
     }
-    await this.settle(f, staged, landed);
-  }
-
-  /**
-   * The stored version is in the folder and its exact twin already at `twin` (a re-delivery,
-   * or a server that renamed by link and unlink and died between the two): the one in the
-   * folder goes, but through the staging name, so that a new upload that takes the name
-   * meanwhile is never the one removed.
-   */
-  private async removeLeftover(f: ToFinish, from: string, twin: string): Promise<void> {
-    const { source } = this.deps;
-    const staged = stagingPath(this.opts.remoteDir, f.fileId);
-    const landed = await source.move(from, staged);
-    const change = await compareWithStored(source, staged, landed, f.stored);
-    if (change !== 'same') return this.returnChanged(f, staged, change);
-    await source.remove(staged);
-    this.record(f.fileId, 'moved', twin, null);
+    this.record(f.fileId, 'moved', movedTo, null);
     if (!f.quarantine) this.tally.finished.moved++;
   }
 
