@@ -157,7 +157,9 @@ describe('the service under pm2', () => {
       status: 'stopped',
       restart_time: 0,
     });
-  });
+    // 25 to 35 s on a 2-core box, alone or beside the suite (pm2's daemon, the
+    // service, and the hand-run commands each start a Node process).
+  }, 150_000);
 
   it('stops, rather than restarting in a loop, on a bad config, and logs the one-line reason', async () => {
     pm2(['delete', 'all']);
