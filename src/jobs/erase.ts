@@ -2,16 +2,14 @@ import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { AppError, describeError, isTransientStoreError } from '../errors.js';
 import { filesUnder, scanFilesForAddress } from '../io/address-scan.js';
-import { listExportFiles, removeExportLeftovers } from '../io/files/export-files.js';
+import { removeExportLeftovers } from '../io/files/export-files.js';
 import type { Logger } from '../io/logger.js';
 import type { ErasureResult, SqliteStore } from '../io/store/index.js';
 import {
   finishErasure,
   type EraseDeps,
   type ErasureFinish,
-  type Rewrite,
 } from '../pipeline/erase-run.js';
-import { REPORTS } from '../reports/index.js';
 import { exportOnce } from './export.js';
 
 /** The store's own files, every one of which may hold a copy of an erased byte. */
@@ -32,22 +30,17 @@ function erasureDeps(
     store,
     removeLeftovers: () => removeExportLeftovers(dir),
     rewrite: async (days) => {
-      const skipped = new Set<string>();
-      let files = 0;
-      const failures: Rewrite['failures'] = [];
-      for (const [cfg, some] of exportsOf(config, days)) {
-        const summary = await exportOnce(cfg, store, log, some, signal);
-        for (const d of summary.skipped) skipped.add(d);
-        files += summary.files.filter((f) => !f.unchanged).length;
-        failures.push(...summary.failures);
-      }
+      // Parquet too for the days with a Parquet file, though export.formats dropped it:
+      // that file holds the customer as much as the CSV (formatGroups).
+      const summary = await exportOnce(config, store, log, days, signal);
+      const skipped = new Set(summary.skipped);
       // A day whose file could not be written is marked as changed again by the export.
       const failed = new Set(store.changedDays());
       return {
         written: days.filter((d) => !failed.has(d) && !skipped.has(d)),
         notRewritten: [...skipped].sort(),
-        files,
-        failures,
+        files: summary.files.filter((f) => !f.unchanged).length,
+        failures: summary.failures,
       };
     },
     scan: (files, key) => scanFilesForAddress(files, key),
@@ -56,28 +49,6 @@ function erasureDeps(
     clock: Date.now,
     log: log.child({ job: 'erase' }),
   };
-}
-
-/**
- * How erased days are written again: as `export.formats` says, and as Parquet too for the
- * days with a Parquet file there although `export.formats` no longer has it (written while it
- * did): that file holds the customer as much as the CSV.
- */
-function exportsOf(config: Config, days: readonly string[]): [Config, string[]][] {
-  if (config.export.formats.includes('parquet')) return [[config, [...days]]];
-  const names = REPORTS.map((r) => r.name);
-  const withParquet = new Set(
-    listExportFiles(path.resolve(config.export.dir), names)
-      .filter((f) => f.format === 'parquet')
-      .map((f) => f.day),
-  );
-  const parquet: Config = { ...config, export: { ...config.export, formats: ['csv', 'parquet'] } };
-  return (
-    [
-      [config, days.filter((d) => !withParquet.has(d))],
-      [parquet, days.filter((d) => withParquet.has(d))],
-    ] as [Config, string[]][]
-  ).filter(([, some]) => some.length > 0);
 }
 
 /**

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { StoreError, isTransientStoreError } from '../errors.js';
 import { writeFileAtomic, writeFilesAtomic } from '../io/files/atomic.js';
@@ -8,6 +10,7 @@ import type { SqliteStore } from '../io/store/index.js';
 import type { WriteFile, WriteFiles } from '../pipeline/export/ports.js';
 import { exportOptionsFrom } from '../pipeline/export/options.js';
 import { defaultExportDays, runExport, type ExportSummary } from '../pipeline/export/run.js';
+import { REPORTS, reportFileName } from '../reports/index.js';
 import { ReportWorkers, exportThreads } from './report-workers.js';
 import { recordFailure, storeStep } from './store.js';
 
@@ -37,38 +40,13 @@ export async function exportOnce(
     // A killed export's temp files hold whole days of customer data: gone before this one.
     await tidyExportDir(config, store, runLog);
     const chosen = days ?? defaultExportDays(store, Date.now(), config.export.timezone);
-    const opts = exportOptionsFrom(config);
-    // With more than one CPU, a day's reports are rendered side by side in worker threads.
-    const threads = exportThreads();
-    const workers =
-      threads > 1
-        ? new ReportWorkers({
-            dbPath: config.database.path,
-            busyTimeoutMs: config.database.busyTimeoutMs,
-            opts,
-            size: threads,
-            dirMode: config.export.dirMode,
-          })
-        : undefined;
-    let summary: ExportSummary;
-    try {
-      summary = await runExport(
-        {
-          store,
-          writeFile: exportWriter(config),
-          writeFiles: dayFilesWriter(config),
-          createParquet: createParquetEncoder,
-          clock: Date.now,
-          log: runLog,
-          ...(workers ? { render: workers.render, concurrency: threads } : {}),
-          ...(signal ? { signal } : {}),
-        },
-        opts,
-        chosen,
-      );
-    } finally {
-      await workers?.close();
+    let summary: ExportSummary | undefined;
+    for (const [cfg, some] of formatGroups(config, chosen)) {
+      const part = await exportDays(cfg, store, runLog, some, signal);
+      summary = summary ? joinSummaries(summary, part) : part;
+      if (part.stoppedEarly) break;
     }
+    if (!summary) summary = await exportDays(config, store, runLog, [], signal);
     const ok = summary.failures.length === 0;
     store.endRun(
       runId,
@@ -87,6 +65,81 @@ export async function exportOnce(
     recordFailure(store, runId, failure, runLog);
     throw failure;
   }
+}
+
+/** Writes the given days' files (and the manifest) in the formats `config` names. */
+async function exportDays(
+  config: Config,
+  store: SqliteStore,
+  log: Logger,
+  days: readonly string[],
+  signal: AbortSignal | undefined,
+): Promise<ExportSummary> {
+  const opts = exportOptionsFrom(config);
+  // With more than one CPU, a day's reports are rendered side by side in worker threads.
+  const threads = exportThreads();
+  const workers =
+    threads > 1 && days.length > 0
+      ? new ReportWorkers({
+          dbPath: config.database.path,
+          busyTimeoutMs: config.database.busyTimeoutMs,
+          opts,
+          size: threads,
+          dirMode: config.export.dirMode,
+        })
+      : undefined;
+  try {
+    return await runExport(
+      {
+        store,
+        writeFile: exportWriter(config),
+        writeFiles: dayFilesWriter(config),
+        createParquet: createParquetEncoder,
+        clock: Date.now,
+        log,
+        ...(workers ? { render: workers.render, concurrency: threads } : {}),
+        ...(signal ? { signal } : {}),
+      },
+      opts,
+      days,
+    );
+  } finally {
+    await workers?.close();
+  }
+}
+
+/**
+ * The days to write, grouped by formats: as `export.formats` says, and as Parquet too for
+ * a day with a Parquet file there although `export.formats` no longer has Parquet (written
+ * while it did). A file the manifest lists is never left stale by a restatement or an
+ * erasure; a day without one gets none.
+ */
+export function formatGroups(config: Config, days: readonly string[]): [Config, string[]][] {
+  if (config.export.formats.includes('parquet')) return [[config, [...days]]];
+  const dir = path.resolve(config.export.dir);
+  const hasParquet = (day: string) =>
+    REPORTS.some((r) => fs.existsSync(path.join(dir, reportFileName(r.name, day, 'parquet'))));
+  const withParquet = days.filter(hasParquet);
+  const parquet: Config = { ...config, export: { ...config.export, formats: ['csv', 'parquet'] } };
+  return (
+    [
+      [config, days.filter((d) => !withParquet.includes(d))],
+      [parquet, withParquet],
+    ] as [Config, string[]][]
+  ).filter(([, some]) => some.length > 0);
+}
+
+/** Two parts of one export as one summary (the manifest and skipped days are the last's). */
+function joinSummaries(a: ExportSummary, b: ExportSummary): ExportSummary {
+  return {
+    days: [...a.days, ...b.days].sort(),
+    files: [...a.files, ...b.files],
+    failures: [...a.failures, ...b.failures],
+    ...(b.stoppedEarly ? { stoppedEarly: b.stoppedEarly } : {}),
+    skipped: [...a.skipped, ...b.skipped].sort(),
+    manifest: b.manifest,
+    seconds: a.seconds + b.seconds,
+  };
 }
 
 /**

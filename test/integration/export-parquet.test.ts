@@ -9,8 +9,9 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { writeFileAtomic, writeFilesAtomic } from '../../src/io/files/atomic.js';
-import { removeExportLeftovers } from '../../src/io/files/export-files.js';
+import { forgetMissingExports, removeExportLeftovers } from '../../src/io/files/export-files.js';
 import { createParquetEncoder } from '../../src/io/parquet.js';
+import { SqliteStore } from '../../src/io/store/index.js';
 import type { WriteFiles } from '../../src/pipeline/export/ports.js';
 import { runExport } from '../../src/pipeline/export/run.js';
 import { REPORTS } from '../../src/reports/index.js';
@@ -344,6 +345,41 @@ describe('Parquet by day', () => {
     expect(store.changedDays()).toEqual([D2]);
   });
 
+  it('forgets the record of a Parquet file deleted by hand, and only that one, with or without its dt= folder', async () => {
+    const { store, out } = await exportBoth();
+    const records = () =>
+      store
+        .exportRecords()
+        .filter((r) => r.report === 'sends' || r.report === 'inbound')
+        .map((r) => `${r.report} ${r.day} ${r.format}`);
+    const before = records();
+    fs.rmSync(parquetFile(out, 'sends', D)); // the dt= folder stays
+    fs.rmSync(path.dirname(parquetFile(out, 'inbound', D2)), { recursive: true });
+    expect(
+      forgetMissingExports(store)
+        .map((r) => `${r.report} ${r.day} ${r.format}`)
+        .sort(),
+    ).toEqual([`inbound ${D2} parquet`, `sends ${D} parquet`]);
+    expect(records()).toEqual(
+      before.filter((r) => r !== `sends ${D} parquet` && r !== `inbound ${D2} parquet`),
+    );
+    // A report whose CSV folder is gone too (a share not mounted) keeps its records; the
+    // whole parquet/ folder deleted by hand takes every other Parquet record with it.
+    fs.rmSync(path.join(out, 'statuses'), { recursive: true });
+    fs.rmSync(path.join(out, 'parquet'), { recursive: true });
+    expect(
+      forgetMissingExports(store)
+        .map((r) => `${r.report} ${r.day} ${r.format}`)
+        .sort(),
+    ).toEqual(
+      ['daily-summary', 'inbound', 'other-events', 'sends']
+        .flatMap((r) => [D, D2].map((d) => `${r} ${d} parquet`))
+        .filter((r) => r !== `sends ${D} parquet` && r !== `inbound ${D2} parquet`),
+    );
+    expect(store.exportRecords().filter((r) => r.report === 'statuses')).toHaveLength(4);
+    store.close();
+  });
+
   it("removes a killed export's Parquet temp file, and nothing else in the partition", async () => {
     const { out } = await exportBoth();
     const partition = path.dirname(parquetFile(out, 'inbound', D));
@@ -397,6 +433,58 @@ describe('Parquet with the CLI', () => {
         `SELECT communicationActionId FROM read_parquet(${sqlText(parquetFile(exports, 'sends', D))})`,
       )
     ).rows;
+
+  it('restates the Parquet file of a changed day after export.formats dropped Parquet, and writes none for a day without one', async () => {
+    const { configFile, exports } = setup();
+    expect((await runCli([...exportDays, '--config', configFile])).code).toBe(0);
+    const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as {
+      database: { path: string };
+      export: { formats: string[] };
+    };
+    config.export.formats = ['csv'];
+    fs.writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
+    // The second day's Parquet files are removed by hand: that day gets none again.
+    const second = (report: string) => path.dirname(parquetFile(exports, report, D2));
+    for (const r of REPORTS) fs.rmSync(second(r.name), { recursive: true, force: true });
+    // Late delivery reports for both days: S4 on D2, and 00042 (was "2") on D.
+    const store = new SqliteStore({
+      path: config.database.path,
+      busyTimeoutMs: 1000,
+      exportTimeZone: 'Europe/London',
+    });
+    ingestEvents(store, [
+      status('00042', '0', `${D} 09:12:00.000`),
+      status('S4', '0', `${D2} 12:00:01.000`),
+    ]);
+    store.close();
+    const again = await runCli([...exportDays, '--config', configFile]);
+    expect(again.code, again.stderr).toBe(0);
+    // 00042 went out at 09:10:00 and was delivered at 09:12:00: 120 s, in CSV and Parquet.
+    const pq = await readParquet(parquetFile(exports, 'sends', D));
+    const csv = csvOf(path.join(exports, 'sends', `sends-${D}.csv`));
+    const rowOf = (id: string) => pq.rows.find((r) => r[0] === id) ?? [];
+    const col = (name: string) => pq.names.indexOf(name);
+    expect([
+      rowOf('00042')[col('latestStatusCode')],
+      rowOf('00042')[col('outcome')],
+      rowOf('00042')[col('secondsToDelivery')],
+    ]).toEqual(['0', 'delivered', 120]);
+    const csvRow = csv.find((r) => r[0] === '00042') ?? [];
+    expect(csvRow[(csv[0] ?? []).indexOf('secondsToDelivery')]).toBe('120.000');
+    expect(REPORTS.filter((r) => fs.existsSync(second(r.name)))).toEqual([]);
+    // The manifest's checksum is that of the file now there.
+    const manifest = JSON.parse(fs.readFileSync(path.join(exports, 'manifest.json'), 'utf8')) as {
+      files: { path: string; sha256: string }[];
+    };
+    const listed = manifest.files.find(
+      (f) => f.path === `parquet/sends/dt=${D}/sends-${D}.parquet`,
+    );
+    expect(listed?.sha256).toBe(
+      createHash('sha256')
+        .update(fs.readFileSync(parquetFile(exports, 'sends', D)))
+        .digest('hex'),
+    );
+  });
 
   it('erase rewrites the Parquet files of every day that held the address', async () => {
     const { configFile, exports } = setup();

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExportRecord } from '../../pipeline/export/ports.js';
-import type { ExportFormat } from '../../reports/index.js';
+import { reportFileName, type ExportFormat } from '../../reports/index.js';
 
 /** A day file of a report under export.dir. */
 export type ExportFile = { report: string; day: string; format: ExportFormat; path: string };
@@ -96,17 +96,23 @@ export async function removeExportLeftovers(dir: string): Promise<string[]> {
 
 /**
  * Forgets the recorded exports whose file is gone (retention deleted it and was killed
- * before it could forget it), so that the manifest written next names exactly the files on
- * disk. A record whose folder is gone too is kept: export.dir may be a share that is not
- * mounted right now, and its files are not lost. Returns the records forgotten.
+ * before it could forget it, or someone deleted it or the whole `parquet/` folder), so that
+ * the manifest written next names exactly the files on disk. A record is kept while its
+ * report's CSV folder is gone too: export.dir may be a share that is not mounted right now,
+ * and its files are not lost. Returns the records forgotten.
  */
 export function forgetMissingExports(store: {
   exportRecords(): ExportRecord[];
-  removeExportRecord(report: string, day: string): void;
+  removeExportRecord(report: string, day: string, format: ExportRecord['format']): void;
 }): ExportRecord[] {
+  const csvFolder = (r: ExportRecord) => {
+    const name = path.normalize(reportFileName(r.report, r.day, r.format));
+    const root = r.path.endsWith(name) ? r.path.slice(0, -name.length) : undefined;
+    return root === undefined ? path.dirname(r.path) : path.join(root, r.report);
+  };
   const gone = store
     .exportRecords()
-    .filter((r) => !fs.existsSync(r.path) && fs.existsSync(path.dirname(r.path)));
-  for (const r of gone) store.removeExportRecord(r.report, r.day);
+    .filter((r) => !fs.existsSync(r.path) && fs.existsSync(csvFolder(r)));
+  for (const r of gone) store.removeExportRecord(r.report, r.day, r.format);
   return gone;
 }
