@@ -10,7 +10,7 @@ export function isMessageType(type: string): type is MessageType {
 }
 
 /** Ids and codes arrive as strings; numbers are tolerated and kept as their exact string form. */
-const idLike = z.union([z.string(), z.number()]).transform((v, ctx) => {
+function exactText(v: string | number, ctx: z.RefinementCtx): string {
   if (typeof v === 'string') return v;
   if (!Number.isSafeInteger(v)) {
     ctx.addIssue({
@@ -20,15 +20,23 @@ const idLike = z.union([z.string(), z.number()]).transform((v, ctx) => {
     return z.NEVER;
   }
   return String(v);
-});
+}
+const idLike = z.union([z.string(), z.number()]).transform(exactText);
 /** Kept exactly as sent (never trimmed or altered); blank is refused. */
 const requiredId = idLike.pipe(
   z.string().refine((s) => s.trim() !== '', { message: 'must not be empty' }),
 );
 /**
- * Optional text fields: absent or null become "". (`.optional()` is what makes the key
+ * Optional ids, addresses and codes: absent or null become ""; a number is kept as its
+ * string form only when exact, as for the required ids (two 20-digit conversation ids that
+ * a JSON number rounds alike would join conversations). (`.optional()` is what makes the key
  * optional in an object; a union member `z.undefined()` does not.)
  */
+const optionalId = z
+  .union([z.string(), z.number(), z.null()])
+  .optional()
+  .transform((v, ctx) => (v === null || v === undefined ? '' : exactText(v, ctx)));
+/** A message body: absent or null become ""; a number is tolerated as its string form. */
 const optionalText = z
   .union([z.string(), z.number().transform(String), z.null()])
   .optional()
@@ -40,16 +48,16 @@ const dateCreated = z.string().refine((s) => parseWebioDate(s, 'UTC') !== undefi
 const common = {
   type: z.string(),
   communicationActionId: requiredId,
-  conversationId: optionalText,
-  outboundChannelAddress: optionalText,
-  inboundChannelAddress: optionalText,
-  customerUID: optionalText,
+  conversationId: optionalId,
+  outboundChannelAddress: optionalId,
+  inboundChannelAddress: optionalId,
+  customerUID: optionalId,
   dateCreated,
 };
 
 /** zod schemas per message type; unknown fields pass through untouched (the raw ledger keeps them). */
 export const eventSchemas = {
-  messageSend: z.looseObject({ ...common, body: optionalText, statusCode: optionalText }),
+  messageSend: z.looseObject({ ...common, body: optionalText, statusCode: optionalId }),
   inboundMessage: z.looseObject({ ...common, body: optionalText }),
   messageStatusUpdate: z.looseObject({ ...common, statusCode: requiredId }),
 } as const;

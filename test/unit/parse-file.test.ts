@@ -96,6 +96,26 @@ describe('parseWebhookFile', () => {
     expect(!r.ok && r.detail).toContain('too large');
   });
 
+  // 12345678901234567890 and …891 are one double: kept as numbers they would read as one
+  // conversation (or customer), and daily-summary would count replies across them.
+  it.each([
+    ['messageSend', 'conversationId', messageSend],
+    ['inboundMessage', 'customerUID', inboundMessage],
+    ['messageStatusUpdate', 'outboundChannelAddress', messageStatusUpdate],
+    ['messageSend', 'inboundChannelAddress', messageSend],
+    ['messageSend', 'statusCode', messageSend],
+  ] as const)('%s: refuses a %s number it cannot keep exactly', (_type, field, event) => {
+    for (const number of ['12345678901234567891', '0.10', '1e21']) {
+      const text = JSON.stringify({ ...event, [field]: 'N' }).replace('"N"', number);
+      const r = parse(text);
+      expect(r, `${field} ${number}`).toMatchObject({ ok: false, reason: 'invalid-event' });
+      expect(!r.ok && r.detail).toContain(field);
+      expect(!r.ok && r.detail).toContain('too large (or not whole)');
+    }
+    const exact = parse(JSON.stringify({ ...event, [field]: 9007199254740991 }));
+    expect(exact.ok && exact.events[0]?.message?.[field]).toBe('9007199254740991');
+  });
+
   it('reads dateCreated as a wall-clock time in source.timezone', () => {
     const r = parse(
       JSON.stringify({ ...messageSend, dateCreated: '2021-07-01 23:30:00.000' }),
