@@ -5,11 +5,7 @@ import { filesUnder, scanFilesForAddress } from '../io/address-scan.js';
 import { removeExportLeftovers } from '../io/files/export-files.js';
 import type { Logger } from '../io/logger.js';
 import type { ErasureResult, SqliteStore } from '../io/store/index.js';
-import {
-  finishErasure,
-  type EraseDeps,
-  type ErasureFinish,
-} from '../pipeline/erase-run.js';
+import { finishErasure, type EraseDeps, type ErasureFinish } from '../pipeline/erase-run.js';
 import { exportOnce } from './export.js';
 
 /** The store's own files, every one of which may hold a copy of an erased byte. */
