@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { byteMentionScanner, type ScannedEncoding } from '../core/address-bytes.js';
 import { mentionScanner } from '../core/address-mentions.js';
@@ -58,6 +60,65 @@ export async function scanFilesForAddress(
     if (encodings.length) result.found.push({ file, encodings });
   }
   return result;
+}
+
+/**
+ * `scanFilesForAddress`, reading the files of `locked` (those this process holds SQLite locks
+ * on: the store, its -wal and -shm, the write lock's file) in a child process: POSIX drops
+ * every lock a process holds on a file when it closes any descriptor of that file, so
+ * reading them here would let another writer in while `erase` still runs, and let another
+ * connection that closes delete a WAL this process still uses. Results in `files` order.
+ */
+export async function scanFilesKeepingLocks(
+  files: readonly string[],
+  key: string,
+  locked: readonly string[],
+): Promise<ScanResult> {
+  const own = new Set(locked);
+  const there = await scanFilesInChildProcess(
+    files.filter((f) => own.has(f)),
+    key,
+  );
+  const here = await scanFilesForAddress(
+    files.filter((f) => !own.has(f)),
+    key,
+  );
+  const order = new Map(files.map((f, i) => [f, i]));
+  return {
+    files: there.files + here.files,
+    bytes: there.bytes + here.bytes,
+    found: [...there.found, ...here.found].sort(
+      (a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0),
+    ),
+  };
+}
+
+/** `scanFilesForAddress` in a process of its own (address-scan-child.ts). */
+function scanFilesInChildProcess(files: readonly string[], key: string): Promise<ScanResult> {
+  if (files.length === 0) return Promise.resolve({ files: 0, bytes: 0, found: [] });
+  const entry = fileURLToPath(new URL('./address-scan-child.js', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [entry], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (code === 0) {
+        resolve(JSON.parse(out) as ScanResult);
+        return;
+      }
+      // The first line of a Node error is its message (a stack follows).
+      const why = err.split('\n').find((l) => /Error/.test(l)) ?? err.split('\n')[0] ?? '';
+      reject(
+        new Error(
+          `the byte check of the store's files failed (${signal ?? `exit ${code}`}): ${why.trim()}`,
+        ),
+      );
+    });
+    child.stdin.end(JSON.stringify({ files, key }));
+  });
 }
 
 /**

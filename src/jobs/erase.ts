@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { AppError, describeError, isTransientStoreError } from '../errors.js';
-import { filesUnder, scanFilesForAddress } from '../io/address-scan.js';
+import { filesUnder, scanFilesKeepingLocks } from '../io/address-scan.js';
 import { removeExportLeftovers } from '../io/files/export-files.js';
 import type { Logger } from '../io/logger.js';
 import type { ErasureResult, SqliteStore } from '../io/store/index.js';
@@ -22,6 +22,7 @@ function erasureDeps(
   signal?: AbortSignal,
 ): EraseDeps {
   const dir = path.resolve(config.export.dir);
+  const ownFiles = storeFiles(config.database.path);
   return {
     store,
     removeLeftovers: () => removeExportLeftovers(dir),
@@ -39,8 +40,9 @@ function erasureDeps(
         failures: summary.failures,
       };
     },
-    scan: (files, key) => scanFilesForAddress(files, key),
-    storeFiles: storeFiles(config.database.path),
+    // The store's own files are read in a child process: this one holds SQLite locks on them.
+    scan: (files, key) => scanFilesKeepingLocks(files, key, ownFiles.all),
+    storeFiles: ownFiles,
     exportFiles: () => filesUnder(dir),
     clock: Date.now,
     log: log.child({ job: 'erase' }),
