@@ -12,6 +12,14 @@ export type ServiceState = {
    * the store recorded (or the schedule says passed) before it started.
    */
   exportDueSince?: number | undefined;
+  /**
+   * The same moments on the monotonic clock (`performance.now`), which a wall clock stepped
+   * back or forward does not move: how long ago they were is measured on it when known.
+   */
+  startedElapsed?: number;
+  lastPollOkElapsed?: number;
+  /** When this service learned the export in `exportDueSince` was due (a tick, or its start). */
+  exportDueSinceElapsed?: number | undefined;
 };
 
 export type Health = {
@@ -27,7 +35,10 @@ const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).
 /**
  * Healthy while a poll succeeded within three poll intervals (counted from the start until
  * the first success) and no export is overdue: a scheduled export that has not completed
- * within `exportGraceMs` of coming due. Pure: the caller passes the clock and the intervals.
+ * within `exportGraceMs` of coming due. Pure: the caller passes the clocks and the intervals.
+ * Ages are measured on the monotonic clock where the state has it (`elapsedMs` is its now): a
+ * wall clock stepped back an hour neither hides an outage nor delays an overdue export's
+ * alarm; an export due before the start is late by the wall clock too.
  *
  * Anyone who reaches the port reads the reasons: each says what, the kind of the last failure
  * and the metric to look at, never a host, a user or a path (those are in the log).
@@ -37,18 +48,27 @@ export function assessHealth(
   nowMs: number,
   pollIntervalMs: number,
   exportGraceMs: number,
+  elapsedMs?: number,
 ): Health {
   const reasons: string[] = [];
   const window = 3 * pollIntervalMs;
-  const since = s.lastPollOkAt ?? s.startedAt;
-  if (nowMs - since > window) {
+  const ago = (wallAt: number, elapsedAt: number | undefined) =>
+    elapsedMs !== undefined && elapsedAt !== undefined ? elapsedMs - elapsedAt : nowMs - wallAt;
+  const pollAge =
+    s.lastPollOkAt === undefined
+      ? ago(s.startedAt, s.startedElapsed)
+      : ago(s.lastPollOkAt, s.lastPollOkElapsed);
+  if (pollAge > window) {
     reasons.push(
-      `poll: ${s.lastPollOkAt === undefined ? 'no poll has succeeded since the start' : `the last successful poll was ${Math.round((nowMs - s.lastPollOkAt) / 1000)} s ago`} (more than three poll intervals, ${Math.round(window / 1000)} s)` +
+      `poll: ${s.lastPollOkAt === undefined ? 'no poll has succeeded since the start' : `the last successful poll was ${Math.round(pollAge / 1000)} s ago`} (more than three poll intervals, ${Math.round(window / 1000)} s)` +
         (s.lastPollFailure ? `; last failure: ${s.lastPollFailure}` : '') +
         '; see webio_reports_last_success_timestamp_seconds{job="poll"}',
     );
   }
-  const exportOverdue = s.exportDueSince !== undefined && nowMs - s.exportDueSince > exportGraceMs;
+  const exportOverdue =
+    s.exportDueSince !== undefined &&
+    Math.max(nowMs - s.exportDueSince, ago(s.exportDueSince, s.exportDueSinceElapsed)) >
+      exportGraceMs;
   if (exportOverdue) {
     reasons.push(
       `export: the scheduled export due at ${iso(s.exportDueSince)} has not completed` +

@@ -4,11 +4,24 @@ export type JobName = 'poll' | 'export' | 'purge' | 'erase';
 export type TickOutcome =
   'ran' | 'failed' | 'skipped-running' | 'skipped-backoff' | 'skipped-stopping';
 
-type JobState = { running: boolean; failures: number; nextAllowedAt: number };
+/** `nextAllowedAt` is on the `elapsed` clock, which a wall-clock step does not move. */
+type JobState = {
+  running: boolean;
+  /** A tick waits for the job in progress (`whileRunning: 'queue'`). */
+  queued: boolean;
+  failures: number;
+  nextAllowedAt: number;
+};
 
 export type JobRunnerOptions = {
   log: Log;
+  /** The wall clock: only for the times the log shows. */
   clock: Clock;
+  /**
+   * A monotonic clock in ms (`performance.now`): backoffs are measured on it, so a wall clock
+   * stepped back (NTP, a VM resumed) never holds the jobs back for the size of the step.
+   */
+  elapsed: () => number;
   /** First retry delay after a failure; doubles with each further failure. */
   baseBackoffMs: number;
   maxBackoffMs: number;
@@ -34,7 +47,7 @@ export class JobRunner {
   private stateOf(name: JobName): JobState {
     let s = this.state.get(name);
     if (!s) {
-      s = { running: false, failures: 0, nextAllowedAt: 0 };
+      s = { running: false, queued: false, failures: 0, nextAllowedAt: 0 };
       this.state.set(name, s);
     }
     return s;
@@ -46,29 +59,66 @@ export class JobRunner {
     return Math.min(this.opts.maxBackoffMs, this.opts.baseBackoffMs * 2 ** (failures - 1));
   }
 
-  /** When `name` may run again after its failures (0: at once). */
-  retryAt(name: JobName): number {
-    return this.stateOf(name).nextAllowedAt;
+  /** How long until `name` may run again after its failures (0: at once). */
+  retryInMs(name: JobName): number {
+    return Math.max(0, this.stateOf(name).nextAllowedAt - this.opts.elapsed());
   }
 
-  /** Handles one schedule tick of `name`. Resolves when the job ran (or was skipped). */
-  tick(name: JobName, job: () => Promise<void>): Promise<TickOutcome> {
-    const { log, clock } = this.opts;
+  /**
+   * Handles one schedule tick of `name`. Resolves when the job ran (or was skipped). With
+   * `whileRunning: 'queue'`, a tick that finds the job running is not dropped: it runs once
+   * the job in progress ends (one such tick waits at a time; more are skipped), so a scheduled
+   * export that comes due during a long catch-up export still runs, after it.
+   */
+  tick(
+    name: JobName,
+    job: () => Promise<void>,
+    options: { whileRunning?: 'skip' | 'queue' } = {},
+  ): Promise<TickOutcome> {
+    const { log } = this.opts;
     const s = this.stateOf(name);
     if (this.stopping) return Promise.resolve('skipped-stopping');
     if (s.running) {
+      if (options.whileRunning === 'queue' && !s.queued) {
+        s.queued = true;
+        log.info({ job: name }, `${name} tick queued: it runs when the ${name} in progress ends`);
+        return this.enqueue(name, s, job, () => (s.queued = false));
+      }
       log.warn({ job: name }, `${name} tick skipped: the previous ${name} is still running`);
       return Promise.resolve('skipped-running');
     }
-    if (clock() < s.nextAllowedAt) {
-      log.info(
-        { job: name, retryAt: new Date(s.nextAllowedAt).toISOString(), failures: s.failures },
-        `${name} tick skipped: backing off after ${s.failures} failure(s)`,
-      );
-      return Promise.resolve('skipped-backoff');
-    }
+    if (this.backingOff(name, s)) return Promise.resolve('skipped-backoff');
     s.running = true;
+    return this.enqueue(name, s, job);
+  }
+
+  /** True (and logged) while `name` backs off after failures. */
+  private backingOff(name: JobName, s: JobState): boolean {
+    if (this.opts.elapsed() >= s.nextAllowedAt) return false;
+    const retryAt = new Date(this.opts.clock() + this.retryInMs(name)).toISOString();
+    this.opts.log.info(
+      { job: name, retryAt, failures: s.failures },
+      `${name} tick skipped: backing off after ${s.failures} failure(s)`,
+    );
+    return true;
+  }
+
+  /** Runs `job` after every job before it, recording its success or failure. */
+  private enqueue(
+    name: JobName,
+    s: JobState,
+    job: () => Promise<void>,
+    onStart?: () => void,
+  ): Promise<TickOutcome> {
+    const { log, elapsed } = this.opts;
     const run = this.chain.then(async (): Promise<TickOutcome> => {
+      if (onStart) {
+        // A queued tick: the job it waited for has ended, and may have started a backoff.
+        onStart();
+        if (this.stopping) return 'skipped-stopping';
+        if (this.backingOff(name, s)) return 'skipped-backoff';
+        s.running = true;
+      }
       if (this.stopping) return 'skipped-stopping';
       try {
         await job();
@@ -82,7 +132,7 @@ export class JobRunner {
         }
         s.failures++;
         const delay = this.backoffMs(s.failures);
-        s.nextAllowedAt = clock() + delay;
+        s.nextAllowedAt = elapsed() + delay;
         log.error(
           {
             job: name,

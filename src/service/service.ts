@@ -53,6 +53,7 @@ export async function startService(
   const runner = new JobRunner({
     log,
     clock: Date.now,
+    elapsed: () => performance.now(),
     baseBackoffMs: 15_000,
     maxBackoffMs: config.schedule.maxBackoffSeconds * 1000,
     isOperational: isOperationalError,
@@ -63,7 +64,7 @@ export async function startService(
   // Stopping asks the job in progress to stop at its next boundary, then waits for it.
   releasers.add('the current job', () => abort.abort());
 
-  const state: ServiceState = { startedAt: Date.now() };
+  const state: ServiceState = { startedAt: Date.now(), startedElapsed: performance.now() };
   // /metrics reads the export's state as health judges it (defined below, read at scrape time).
   const metrics = new ServiceMetrics(() => health().exportOverdue);
 
@@ -83,6 +84,7 @@ export async function startService(
         }
         metrics.recordIngest(s, Date.now());
         state.lastPollOkAt = Date.now();
+        state.lastPollOkElapsed = performance.now();
         state.lastPollFailure = undefined;
       } catch (err) {
         state.lastPollFailure = failureKind(err);
@@ -118,41 +120,51 @@ export async function startService(
   const exportJob = async (dueMs: number): Promise<void> => {
     clearTimeout(exportRetry);
     // The oldest export still due is what health reports as overdue.
-    state.exportDueSince ??= dueMs;
-    const outcome = await runner.tick('export', async () => {
-      const t0 = Date.now();
-      const s = await handle
-        .withWriteLock(async () => {
-          store.recordExportDue(dueMs);
-          const summary = await exportOnce(config, store, log, undefined, abort.signal);
-          if (summary.failures.length === 0 && !abort.signal.aborted)
-            store.completeExportDue(t0, Date.now());
-          return summary;
-        })
-        .catch((err: unknown) => {
-          state.lastExportFailure = failureKind(err);
-          metrics.recordFailure('export', (Date.now() - t0) / 1000, state.lastExportFailure);
-          throw err;
-        });
-      if (s.failures.length) {
-        state.lastExportFailure = 'export-write';
-        metrics.recordFailure('export', s.seconds, state.lastExportFailure);
-        throw new AppError('EXPORT_FAILED', `${s.failures.length} export file(s) not written`);
-      }
-      metrics.recordExport(s.seconds, Date.now());
-      state.lastExportOkAt = Date.now();
-      state.exportDueSince = undefined;
-      state.lastExportFailure = undefined;
-    });
+    if (state.exportDueSince === undefined) {
+      state.exportDueSince = dueMs;
+      state.exportDueSinceElapsed = performance.now();
+    }
+    // A tick that comes while an export runs (a long catch-up at start) runs after it.
+    const outcome = await runner.tick(
+      'export',
+      async () => {
+        const t0 = Date.now();
+        const s = await handle
+          .withWriteLock(async () => {
+            store.recordExportDue(dueMs);
+            const summary = await exportOnce(config, store, log, undefined, abort.signal);
+            if (summary.failures.length === 0 && !abort.signal.aborted)
+              store.completeExportDue(t0, Date.now());
+            return summary;
+          })
+          .catch((err: unknown) => {
+            state.lastExportFailure = failureKind(err);
+            metrics.recordFailure('export', (Date.now() - t0) / 1000, state.lastExportFailure);
+            throw err;
+          });
+        if (s.failures.length) {
+          state.lastExportFailure = 'export-write';
+          metrics.recordFailure('export', s.seconds, state.lastExportFailure);
+          throw new AppError('EXPORT_FAILED', `${s.failures.length} export file(s) not written`);
+        }
+        metrics.recordExport(s.seconds, Date.now());
+        state.lastExportOkAt = Date.now();
+        state.exportDueSince = undefined;
+        state.exportDueSinceElapsed = undefined;
+        state.lastExportFailure = undefined;
+      },
+      { whileRunning: 'queue' },
+    );
     // Still due after a failure, or after a tick that fell inside the backoff (which cleared
     // the retry above): try again when the backoff ends.
     if ((outcome === 'failed' || outcome === 'skipped-backoff') && !stopping) {
-      const retryInMs = Math.max(0, runner.retryAt('export') - Date.now());
+      const retryInMs = runner.retryInMs('export');
       if (outcome === 'failed')
         log.warn(
           { job: 'export', due: new Date(dueMs).toISOString(), retryInMs },
           'the export stays due: it is tried again after the backoff',
         );
+      clearTimeout(exportRetry);
       exportRetry = setTimeout(() => void exportJob(dueMs), retryInMs);
     }
     if (outcome !== 'ran' && outcome !== 'failed') return;
@@ -173,9 +185,13 @@ export async function startService(
   // What is due at start: an export the store recorded as not completed (a kill, a failure
   // before the restart), or a run of the schedule that passed while the service was down.
   const dueAtStart = dueExport(store.exportDue(), exportSchedule.previous(Date.now()));
-  if (dueAtStart && !dueAtStart.completed) state.exportDueSince = dueAtStart.dueAt;
+  if (dueAtStart && !dueAtStart.completed) {
+    state.exportDueSince = dueAtStart.dueAt;
+    state.exportDueSinceElapsed = state.startedElapsed;
+  }
   const { pollIntervalMs, exportGraceMs } = healthWindows(pollSchedule, Date.now());
-  const health = () => assessHealth(state, Date.now(), pollIntervalMs, exportGraceMs);
+  const health = () =>
+    assessHealth(state, Date.now(), pollIntervalMs, exportGraceMs, performance.now());
   if (config.metrics.port !== null) {
     let server: Awaited<ReturnType<typeof startMetricsServer>>;
     try {

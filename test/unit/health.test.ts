@@ -29,6 +29,33 @@ describe('service health', () => {
     );
   });
 
+  it('measures ages on the monotonic clock: a wall clock stepped back hides no outage, one stepped forward makes none', () => {
+    // The last good poll at wall 10 min (monotonic 600 s); polls fail since. At monotonic
+    // 780.001 s NTP has stepped the wall clock back 2 min: wall says 11 min, 60 s after it.
+    const s = {
+      startedAt: 0,
+      startedElapsed: 0,
+      lastPollOkAt: 10 * MIN,
+      lastPollOkElapsed: 10 * MIN,
+    };
+    const back = assessHealth(s, 11 * MIN, MIN, 15 * MIN, 13 * MIN + 1);
+    expect(back.ok).toBe(false);
+    expect(back.reasons[0]).toContain('the last successful poll was 180 s ago');
+    // Stepped forward an hour one minute after a good poll: still healthy.
+    expect(assessHealth(s, 71 * MIN, MIN, 15 * MIN, 11 * MIN).ok).toBe(true);
+    // An export due at wall 80 min, learned at monotonic 80 min; the wall clock goes back
+    // 30 min: 16 real minutes later it is overdue, though the wall says -14.
+    const due = {
+      ...s,
+      lastPollOkAt: 95 * MIN,
+      lastPollOkElapsed: 95 * MIN,
+      exportDueSince: 80 * MIN,
+      exportDueSinceElapsed: 80 * MIN,
+    };
+    expect(assessHealth(due, 66 * MIN, MIN, 15 * MIN, 96 * MIN).exportOverdue).toBe(true);
+    expect(assessHealth(due, 66 * MIN, MIN, 15 * MIN, 94 * MIN).exportOverdue).toBe(false);
+  });
+
   it('is unhealthy when the due export has not completed within the grace, and says so for metrics', () => {
     const s = { startedAt: 0, lastPollOkAt: 100 * MIN, exportDueSince: 80 * MIN };
     expect(assessHealth(s, 95 * MIN, MIN, 15 * MIN)).toMatchObject({

@@ -31,11 +31,13 @@ describe('JobRunner', () => {
   });
   afterEach(() => vi.useRealTimers());
 
-  const make = (onFatal = vi.fn()) => {
+  // The fake timers move Date.now; `elapsed` (monotonic) moves with them unless a test says.
+  const make = (onFatal = vi.fn(), elapsed: () => number = Date.now) => {
     const { entries, log } = capture();
     const runner = new JobRunner({
       log,
       clock: Date.now,
+      elapsed,
       baseBackoffMs: 15_000,
       maxBackoffMs: 120_000,
       isOperational: isOperationalError,
@@ -100,6 +102,74 @@ describe('JobRunner', () => {
     expect(await runner.tick('poll', job)).toBe('ran');
     expect(await runner.tick('poll', job)).toBe('ran');
     expect(job).toHaveBeenCalledTimes(5);
+  });
+
+  it('measures the backoff on the monotonic clock: a wall clock stepped back does not hold a job back', async () => {
+    let mono = 0;
+    const { runner, entries } = make(vi.fn(), () => mono);
+    let fail = true;
+    const job = vi.fn(async () => {
+      if (fail) throw new AppError('SFTP', 'sftp connect: connection refused');
+    });
+    expect(await runner.tick('poll', job)).toBe('failed'); // backoff 15 s
+    expect(runner.retryInMs('poll')).toBe(15_000);
+    // NTP steps the wall clock back an hour; 15 s pass.
+    vi.setSystemTime(Date.now() - 3_600_000);
+    mono += 14_999;
+    expect(await runner.tick('poll', job)).toBe('skipped-backoff');
+    expect(runner.retryInMs('poll')).toBe(1);
+    mono += 1;
+    fail = false;
+    expect(await runner.tick('poll', job)).toBe('ran');
+    // A step forward does not let a job out of its backoff early either.
+    fail = true;
+    expect(await runner.tick('poll', job)).toBe('failed');
+    vi.setSystemTime(Date.now() + 3_600_000);
+    expect(await runner.tick('poll', job)).toBe('skipped-backoff');
+    expect(entries.filter((e) => e.msg?.includes('backing off'))).toHaveLength(2);
+  });
+
+  it('runs a queued tick once the job in progress ends, one at a time, and not inside a backoff', async () => {
+    const { runner, entries } = make();
+    const gate = deferred();
+    const ran: string[] = [];
+    const first = runner.tick('export', async () => {
+      ran.push('first');
+      await gate.promise;
+    });
+    const queued = runner.tick('export', async () => void ran.push('queued'), {
+      whileRunning: 'queue',
+    });
+    // One tick waits; a third is skipped, as is one that did not ask to wait.
+    await expect(
+      runner.tick('export', async () => void ran.push('third'), { whileRunning: 'queue' }),
+    ).resolves.toBe('skipped-running');
+    await expect(runner.tick('export', async () => void ran.push('plain'))).resolves.toBe(
+      'skipped-running',
+    );
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(ran).toEqual(['first']);
+    gate.resolve();
+    await expect(first).resolves.toBe('ran');
+    await expect(queued).resolves.toBe('ran');
+    expect(ran).toEqual(['first', 'queued']);
+    expect(entries.map((e) => e.msg)).toContain(
+      'export tick queued: it runs when the export in progress ends',
+    );
+
+    // Queued behind a job that fails: it waits for the backoff like any tick.
+    const failing = deferred();
+    const second = runner.tick('export', () => failing.promise);
+    const behind = runner.tick('export', async () => void ran.push('behind'), {
+      whileRunning: 'queue',
+    });
+    failing.reject(new AppError('EXPORT_FAILED', '1 export file(s) not written'));
+    await expect(second).resolves.toBe('failed');
+    await expect(behind).resolves.toBe('skipped-backoff');
+    expect(ran).toEqual(['first', 'queued']);
+    // And the next tick after it may queue again.
+    await vi.advanceTimersByTimeAsync(15_000);
+    await expect(runner.tick('export', async () => void ran.push('later'))).resolves.toBe('ran');
   });
 
   it('hands an unexpected error to onFatal instead of retrying', async () => {
