@@ -15,12 +15,30 @@ const SQLITE_HEADER = 'SQLite format 3\u0000';
 export type LockKind = 'service' | 'write';
 
 /**
+ * The database's path with links resolved, as SQLite resolves it to place its -wal and -shm
+ * files: a store reached through a symlink (or a symlinked folder) has one lock, not one per
+ * name. A file not there yet is resolved through its folder.
+ */
+export function databaseRealPath(databasePath: string): string {
+  const full = path.resolve(databasePath);
+  try {
+    return fs.realpathSync(full);
+  } catch {
+    try {
+      return path.join(fs.realpathSync(path.dirname(full)), path.basename(full));
+    } catch {
+      return full;
+    }
+  }
+}
+
+/**
  * The file of each lock. The write lock keeps `<database>.lock`, the name of the single
  * lock of earlier versions: an older `run` still holding it keeps every writer of this
  * version out, and an older command holding it keeps this service's jobs waiting.
  */
 export function lockFile(databasePath: string, kind: LockKind): string {
-  const base = path.resolve(databasePath);
+  const base = databaseRealPath(databasePath);
   return kind === 'write' ? `${base}.lock` : `${base}.service.lock`;
 }
 

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { AppError, describeError, isTransientStoreError } from '../errors.js';
 import { filesUnder, scanFilesKeepingLocks } from '../io/address-scan.js';
 import { removeExportLeftovers } from '../io/files/export-files.js';
+import { databaseRealPath } from '../io/lock.js';
 import type { Logger } from '../io/logger.js';
 import type { ErasureResult, SqliteStore } from '../io/store/index.js';
 import { finishErasure, type EraseDeps, type ErasureFinish } from '../pipeline/erase-run.js';
@@ -10,7 +11,8 @@ import { exportOnce } from './export.js';
 
 /** The store's own files, every one of which may hold a copy of an erased byte. */
 export function storeFiles(databasePath: string): { db: string; all: string[] } {
-  const db = path.resolve(databasePath);
+  // Where SQLite keeps them: next to the file a symlink names.
+  const db = databaseRealPath(databasePath);
   return { db, all: [db, `${db}-wal`, `${db}-shm`, `${db}-journal`, `${db}.lock`] };
 }
 

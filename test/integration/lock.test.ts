@@ -101,6 +101,24 @@ describe.each(['write', 'service'] as const)('the %s lock', (kind) => {
     StoreLock.tryAcquire(db, kind).release();
   });
 
+  it('is one lock for a store reached through a symlink, to the file or to its folder', async () => {
+    const dir = tempDir();
+    const db = path.join(dir, 'webio.sqlite');
+    fs.writeFileSync(db, '');
+    fs.symlinkSync(db, path.join(dir, 'link.sqlite'));
+    fs.symlinkSync(dir, path.join(dir, 'folder-link'));
+    const holder = await hold(path.join(dir, 'link.sqlite'), kind);
+    for (const name of [db, path.join(dir, 'folder-link', 'link.sqlite')]) {
+      let refused: unknown;
+      try {
+        StoreLock.tryAcquire(name, kind).release();
+      } catch (err) {
+        refused = err;
+      }
+      expect((refused as LockedError | undefined)?.pid, name).toBe(holder);
+    }
+  });
+
   it('is free at once when its holder is killed and left a zombie by a parent that never reaps', async () => {
     const db = path.join(tempDir(), 'webio.sqlite');
     // The shell starts the holder in the background, then becomes `sleep`, which never
