@@ -203,7 +203,7 @@ export function canConnect(port) {
  * global setup, or (outside the suite) one made now. Needs root (CI runs as root).
  */
 /** @returns {{ name: string; password: string }} */
-export function passwordUser(name = 'webiotest') {
+export function passwordUser(name = process.env.WEBIO_TEST_USER ?? 'webiotest') {
   // Set once for the whole suite by its global setup: test files run side by side, and each
   // setting a password of its own would lock the others out mid-test.
   const password = process.env.WEBIO_TEST_USER_PASSWORD;
