@@ -9,7 +9,9 @@ import type { PurgeSummary } from '../pipeline/purge-run.js';
 export function formatIngestSummary(s: IngestSummary): string {
   const lines = [
     `ingest: ${counted(s.listed, 'file')} listed, ${counted(s.fetched, 'file')} fetched in ${s.seconds.toFixed(2)} s` +
-      (s.young ? `, ${s.young} too young (next poll)` : '') +
+      (s.young
+        ? `, ${s.young} too young (next poll${s.youngAheadSeconds ? `; dated up to ${s.youngAheadSeconds} s ahead of this machine's clock: is the server's clock ahead?` : ''})`
+        : '') +
       (s.deferred ? `, ${s.deferred} deferred (maxFilesPerPoll)` : '') +
       (s.alreadyProcessed ? `, ${s.alreadyProcessed} already ingested (finished now)` : ''),
     `  new events: ${Object.entries(s.newEvents)

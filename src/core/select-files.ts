@@ -182,3 +182,17 @@ export class FileSelector {
     };
   }
 }
+
+/**
+ * How far the latest of the too-young files is dated ahead of this machine's clock, in whole
+ * seconds, when that is more than a minute (a server whose clock is ahead: its files wait
+ * for as long); undefined otherwise.
+ */
+export function clockAheadSeconds(
+  young: readonly RemoteEntry[],
+  nowMs: number,
+): number | undefined {
+  const latest = young.reduce((max, e) => Math.max(max, e.mtimeMs), -Infinity);
+  const ahead = Math.floor((latest - nowMs) / 1000);
+  return ahead > 60 ? ahead : undefined;
+}

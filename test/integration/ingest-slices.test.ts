@@ -3,6 +3,7 @@ import { runIngest } from '../../src/pipeline/ingest/index.js';
 import type { IngestOptions } from '../../src/pipeline/ingest/index.js';
 import { messageSend } from '../fixtures/webio.js';
 import { quiet } from '../helpers/inprocess.js';
+import { memoryLog } from '../helpers/log-sink.js';
 import { MemorySource } from '../helpers/memory-source.js';
 import { freshStore } from '../helpers/store.js';
 
@@ -47,6 +48,25 @@ describe('ingest in listing order, in slices', () => {
       expect([s.fetched, s.conflicts]).toEqual([2, 1]);
       const row = store['db'].prepare('SELECT body FROM sends').get() as { body: string };
       expect(row.body).toBe('first');
+    } finally {
+      store.close();
+    }
+  });
+
+  it("says so when files wait because the server's clock is ahead of this one", async () => {
+    // Ages: 300 s old is taken; -600 s is dated 10 minutes ahead of this clock: it waits.
+    const source = folder([
+      ['now.json', send('1'), 300],
+      ['ahead.json', send('2'), -600],
+    ]);
+    const { store } = freshStore();
+    const log = memoryLog();
+    try {
+      const s = await runIngest({ source, store, log, clock: () => NOW }, options());
+      expect([s.fetched, s.young, s.youngAheadSeconds]).toEqual([1, 1, 600]);
+      const warned = log.records.find((r) => r.level === 'warn');
+      expect(warned?.fields).toEqual({ files: 1, aheadSeconds: 600 });
+      expect(warned?.msg).toContain("ahead of this machine's clock");
     } finally {
       store.close();
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   FileSelector,
+  clockAheadSeconds,
   entryKind,
   selectFiles,
   type RemoteEntry,
@@ -38,6 +39,17 @@ describe('selectFiles', () => {
     const s = selectFiles([f('old.json', 5), f('new.json', 4)], opts);
     expect(s.selected.map((e) => e.name)).toEqual(['old.json']);
     expect(s.young.map((e) => e.name)).toEqual(['new.json']);
+  });
+
+  it("says how far files wait for a server clock ahead of this one, past a minute's skew", () => {
+    // Ages are now minus mtime: -61 s is dated 61 s ahead of this clock; -3600 s an hour.
+    const young = selectFiles([f('a.json', 2), f('b.json', -61), f('c.json', -3600)], opts).young;
+    expect(young.map((e) => e.name)).toEqual(['a.json', 'b.json', 'c.json']);
+    expect(clockAheadSeconds(young, now)).toBe(3600);
+    // A minute or less is a server that rounds, or a small drift: nothing to say.
+    expect(clockAheadSeconds([f('a.json', 2), f('b.json', -60)], now)).toBeUndefined();
+    expect(clockAheadSeconds([f('b.json', -61)], now)).toBe(61);
+    expect(clockAheadSeconds([], now)).toBeUndefined();
   });
 
   it('takes at most maxFilesPerPoll, oldest first, breaking ties by name', () => {

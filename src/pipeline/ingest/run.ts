@@ -1,5 +1,10 @@
 import { posix } from 'node:path';
-import { FileSelector, type RemoteEntry, type Selection } from '../../core/select-files.js';
+import {
+  FileSelector,
+  clockAheadSeconds,
+  type RemoteEntry,
+  type Selection,
+} from '../../core/select-files.js';
 import { AppError, StoreStageFailure, describeError, sftpFailureOf } from '../../errors.js';
 import type { Clock, IngestStore, KnownFile, Log, Source } from '../ports.js';
 import { ByteBudget, mapPool } from '../pool.js';
@@ -143,9 +148,10 @@ async function listAndChoose(
     const known = store.findFileByIdentity(posix.join(opts.remoteDir, e.name), e.size, e.mtimeMs);
     return known?.finish === 'kept' ? known : undefined;
   };
+  const listedAt = clock();
   const selector = new FileSelector({
     ...opts,
-    nowMs: clock(),
+    nowMs: listedAt,
     ownFolders,
     ...(opts.afterIngest === 'keep'
       ? {
@@ -163,6 +169,14 @@ async function listAndChoose(
   const leftovers = await reconcileUnfinished(deps, opts, unfinished, present, summary);
   const sel = selector.result();
   countSelection(sel, selector.files, summary);
+  const ahead = clockAheadSeconds(sel.young, listedAt);
+  if (ahead !== undefined) {
+    summary.youngAheadSeconds = ahead;
+    log.warn(
+      { files: sel.young.length, aheadSeconds: ahead },
+      "files are dated ahead of this machine's clock (is the server's clock ahead?): they wait until this clock passes their time plus minFileAgeSeconds",
+    );
+  }
   if (Object.keys(sel.skipped).length)
     log.info(
       { skipped: sel.skipped },

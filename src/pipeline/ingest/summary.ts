@@ -27,6 +27,11 @@ export type IngestSummary = {
   listed: number;
   matched: number;
   young: number;
+  /**
+   * Set when a too-young file is dated more than a minute ahead of this machine's clock: by
+   * how many seconds the latest is (the server's clock is ahead; its files wait that long).
+   */
+  youngAheadSeconds?: number;
   /** Matching entries that are not regular files, by kind (never read, moved or deleted). */
   skipped: Partial<Record<EntryKind, number>>;
   deferred: number;
