@@ -123,17 +123,26 @@ describe('a full disk', () => {
 });
 
 describe('the database held by another process', () => {
-  function holdLock(dbPath: string, ms: number): Promise<() => Promise<void>> {
+  /**
+   * Another process holds a write transaction on the store: for `ms`, or (without `ms`) until
+   * the returned release is called, whatever a busy machine does to the timing.
+   */
+  function holdLock(dbPath: string, ms?: number): Promise<() => Promise<void>> {
+    const end = ms === undefined ? `process.stdin.on('end',end).resume()` : `setTimeout(end,${ms})`;
     const child = spawn(
       process.execPath,
       [
         '-e',
-        `const D=require('better-sqlite3');const db=new D(${JSON.stringify(dbPath)});db.exec('BEGIN IMMEDIATE');console.log('locked');setTimeout(()=>{db.exec('COMMIT');db.close()},${ms})`,
+        `const D=require('better-sqlite3');const db=new D(${JSON.stringify(dbPath)});db.exec('BEGIN IMMEDIATE');console.log('locked');const end=()=>{db.exec('COMMIT');db.close()};${end}`,
       ],
-      { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+      { cwd: PROJECT_ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
     );
     const done = new Promise<void>((r) => child.on('close', () => r()));
-    return new Promise((resolve) => child.stdout.once('data', () => resolve(() => done)));
+    const release = () => {
+      child.stdin.end();
+      return done;
+    };
+    return new Promise((resolve) => child.stdout.once('data', () => resolve(release)));
   }
 
   it('waits for the busy timeout, then reports and changes nothing; with a longer timeout it waits its turn', async () => {
@@ -145,7 +154,7 @@ describe('the database held by another process', () => {
     // A first poll over an empty folder creates the store.
     expect((await runCli(['ingest', '--config', t.configFile])).code).toBe(0);
     dropFile(t.remoteDir, 'send.json', json(messageSend));
-    const released = await holdLock(t.config.database.path, 3000);
+    const released = await holdLock(t.config.database.path);
     const busy = await runCli(['ingest', '--config', t.configFile]);
     expect(busy.code).toBe(1);
     expect(busy.stderr).toContain('database is locked');
