@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { StoppedError, type AppError } from '../errors.js';
-import { createLogger, type Logger } from '../io/logger.js';
+import { createLogger, type LogLines, type Logger } from '../io/logger.js';
 import type { SqliteStore } from '../io/store/index.js';
 
 /** Options every command takes. */
@@ -17,8 +17,11 @@ export function logFormat(opts: CommonOptions): 'text' | 'json' {
   return opts.logFormat ?? (process.env.pm_id !== undefined ? 'json' : 'text');
 }
 
-/** Where a command prints; tests pass their own. */
-export type Output = { out(text: string): void; err(text: string): void };
+/**
+ * Where a command prints; tests pass their own. A one-shot command's log lines go to `log`
+ * when it is given, else to stderr.
+ */
+export type Output = { out(text: string): void; err(text: string): void; log?: LogLines };
 
 export const processOutput: Output = {
   out: (t) => process.stdout.write(`${t}\n`),
@@ -28,10 +31,15 @@ export const processOutput: Output = {
 /** Loads config and a stderr logger for a one-shot command (warnings only unless --verbose). */
 export function commandContext(
   opts: CommonOptions,
+  output: Output,
   needsSftp = true,
 ): { config: Config & { file: string }; log: Logger } {
   const config = loadConfig(opts.config, process.env, { needsSftp });
-  const log = createLogger(opts.verbose ? config.log.level : 'warn', 'stderr', logFormat(opts));
+  const log = createLogger(
+    opts.verbose ? config.log.level : 'warn',
+    output.log ?? 'stderr',
+    logFormat(opts),
+  );
   return { config, log };
 }
 

@@ -82,7 +82,11 @@ async function demoCommand(
     // The server and its password live only as long as this command; keep the rest for `status`.
     const saved = { ...raw, sftp: { ...raw.sftp, password: undefined } };
     fs.writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify(saved, null, 2)}\n`);
-    const log = createLogger(opts.verbose ? 'info' : 'error', 'stderr', logFormat(opts));
+    const log = createLogger(
+      opts.verbose ? 'info' : 'error',
+      output.log ?? 'stderr',
+      logFormat(opts),
+    );
     const handle = await openStore(config);
     try {
       if (!opts.json) {

@@ -8,7 +8,7 @@ import { defineCommand } from './define.js';
  */
 async function doctorCommand(opts: CommonOptions, output: Output): Promise<number> {
   const { doctorChecks } = await import('../jobs/index.js');
-  const { config } = commandContext(opts, false);
+  const { config } = commandContext(opts, output, false);
   const checks = await doctorChecks(config, (c) => {
     if (!opts.json) output.out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
   });

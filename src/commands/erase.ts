@@ -29,7 +29,7 @@ async function eraseCommand(
   if (key === '') throw usage('erase --address needs the customer address to erase');
   const dryRun = opts.dryRun === true;
   if (dryRun && key === undefined) throw usage('erase --dry-run needs --address ADDR');
-  const { config, log } = commandContext(opts, false);
+  const { config, log } = commandContext(opts, output, false);
   return withStore(config, async (store, stop) => {
     const pending = store.pendingErasure();
     if (key === undefined && !pending)

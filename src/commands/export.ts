@@ -73,7 +73,7 @@ async function exportCommand(opts: ExportCommandOptions, output: Output): Promis
   const { exportOnce, finishPendingErasure } = await import('../jobs/index.js');
   // Flags first (a bad date is a usage error whatever the config), then the days that exist.
   chooseDays(opts);
-  const { config, log } = commandContext(opts, false);
+  const { config, log } = commandContext(opts, output, false);
   const days = chooseDays(opts, {
     day: dayInZone(Date.now(), config.export.timezone),
     timeZone: config.export.timezone,

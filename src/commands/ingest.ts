@@ -13,7 +13,7 @@ import { formatIngestSummary } from './format.js';
 /** `ingest`: one poll cycle now. */
 async function ingestCommand(opts: CommonOptions, output: Output): Promise<number> {
   const { finishPendingErasure, ingestOnce } = await import('../jobs/index.js');
-  const { config, log } = commandContext(opts);
+  const { config, log } = commandContext(opts, output);
   return withStore(config, async (store, stop) => {
     await finishPendingErasure(config, store, log);
     const summary = await ingestOnce(config, store, log, stop.signal);

@@ -15,7 +15,7 @@ async function purgeCommand(
   output: Output,
 ): Promise<number> {
   const { finishPendingErasure, purgeOnce } = await import('../jobs/index.js');
-  const { config, log } = commandContext(opts);
+  const { config, log } = commandContext(opts, output);
   return withStore(config, async (store, stop) => {
     if (opts.dryRun !== true) await finishPendingErasure(config, store, log);
     const summary = await purgeOnce(config, store, log, opts.dryRun === true, stop.signal);

@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { LockedError } from '../errors.js';
 
-const SQLITE_HEADER = 'SQLite format 3\u0000';
+/** An SQLite database file is empty or at least one page, and no page is smaller. */
+const MIN_SQLITE_FILE_BYTES = 512;
 
 /**
  * The two locks of a store. The *service* lock: one `run` per store, held
@@ -188,22 +189,16 @@ function closeQuietly(db: Database.Database): void {
 /**
  * Earlier versions kept a plain pid file under the write lock's name, checked with
  * kill(pid, 0): a test that zombies and reused pids fool. Such a file says nothing reliable;
- * remove it.
+ * remove it. It is told by its size (a few bytes; an SQLite file is empty or at least one
+ * 512-byte page), not read: opening and closing the file would drop every lock this process
+ * holds on it (POSIX locks belong to the process, and any close of the file releases them).
  */
 function removeOldPidFile(file: string): void {
-  let head: Buffer;
+  let size: number;
   try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      head = Buffer.alloc(16);
-      const n = fs.readSync(fd, head, 0, 16, 0);
-      head = head.subarray(0, n);
-    } finally {
-      fs.closeSync(fd);
-    }
+    size = fs.statSync(file).size;
   } catch {
     return;
   }
-  if (head.length > 0 && head.toString('latin1') !== SQLITE_HEADER)
-    fs.rmSync(file, { force: true });
+  if (size > 0 && size < MIN_SQLITE_FILE_BYTES) fs.rmSync(file, { force: true });
 }

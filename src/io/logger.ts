@@ -10,16 +10,15 @@ export type { Logger };
  */
 export function createLogger(
   level: string,
-  destination: 'stdout' | 'stderr' | DestinationStream,
+  destination: 'stdout' | 'stderr' | LogLines,
   format: 'json' | 'text' = 'json',
 ): Logger {
-  const fd = destination === 'stdout' ? 1 : destination === 'stderr' ? 2 : undefined;
   const dest =
-    fd === undefined
-      ? (destination as DestinationStream)
+    typeof destination !== 'string'
+      ? lineDestination(destination, format)
       : format === 'text'
-        ? textDestination(fdStream(fd))
-        : fdStream(fd);
+        ? textDestination(fdStream(destination === 'stdout' ? 1 : 2))
+        : fdStream(destination === 'stdout' ? 1 : 2);
   return pino(
     {
       level,
@@ -67,6 +66,17 @@ export function formatLogLine(json: string): string {
     .join(' ');
   const name = LEVELS[Number(level)] ?? String(level);
   return printable(`${name}: ${String(msg ?? '')}${fields ? ` (${fields})` : ''}`);
+}
+
+/** Where log lines go instead of a descriptor: one call per line, without its newline. */
+export type LogLines = { line(text: string): void };
+
+/** Log records as lines for `sink`, readable ones in text format. */
+function lineDestination(sink: LogLines, format: 'json' | 'text'): DestinationStream {
+  return {
+    write: (record: string) =>
+      sink.line(format === 'text' ? formatLogLine(record) : record.trimEnd()),
+  };
 }
 
 /** Log bytes held while stdout or stderr does not take them; beyond it, lines are dropped. */

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { validateConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Sshd } from './sshd.mjs';
@@ -86,8 +86,76 @@ export function listDir(dir: string): string[] {
 
 export type CliResult = { code: number; stdout: string; stderr: string };
 
+type Main = (
+  argv: string[],
+  output: { out(t: string): void; err(t: string): void; log?: { line(t: string): void } },
+) => Promise<number>;
+
+let builtMain: Promise<Main> | undefined;
+
+/** The build's `main`, as `dist/cli.js` calls it; loaded once per test file. */
+function loadBuiltMain(): Promise<Main> {
+  builtMain ??= import(
+    /* @vite-ignore */ pathToFileURL(path.join(PROJECT_ROOT, 'dist', 'main.js')).href
+  ).then((m) => (m as { main: Main }).main);
+  return builtMain;
+}
+
+/**
+ * Runs a one-shot command of the build in this process: `main` with the arguments and
+ * environment a real `webio-reports` would get, its stdout, stderr and log lines collected.
+ * A process costs half a second of a core to start; these tests check what the command does,
+ * not how a process starts, signals or exits (those use runCliProcess). `run` always gets a
+ * process of its own.
+ */
+export async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 60_000,
+): Promise<CliResult> {
+  if (args[0] === 'run') return runCliProcess(args, env, timeoutMs);
+  const main = await loadBuiltMain();
+  let stdout = '';
+  let stderr = '';
+  const output = {
+    out: (t: string) => (stdout += `${t}\n`),
+    err: (t: string) => (stderr += `${t}\n`),
+    log: { line: (t: string) => (stderr += `${t}\n`) },
+  };
+  const restore = withEnv({ WEBIO_REPORTS_CONFIG: '', ...env });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const code = await Promise.race([
+      main(args, output),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`webio-reports ${args.join(' ')} timed out; stderr: ${stderr}`)),
+          timeoutMs,
+        );
+      }),
+    ]);
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+    restore();
+  }
+}
+
+/** Sets environment variables (undefined removes one) until the returned function is called. */
+function withEnv(env: NodeJS.ProcessEnv): () => void {
+  const before = new Map(Object.keys(env).map((k) => [k, process.env[k]]));
+  const set = (k: string, v: string | undefined) => {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  };
+  for (const [k, v] of Object.entries(env)) set(k, v);
+  return () => {
+    for (const [k, v] of before) set(k, v);
+  };
+}
+
 /** Runs the built CLI as a real process. */
-export function runCli(
+export function runCliProcess(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 60_000,

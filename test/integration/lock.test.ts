@@ -119,6 +119,28 @@ describe.each(['write', 'service'] as const)('the %s lock', (kind) => {
     }
   });
 
+  it('stays held when another part of the holding process is refused it', async () => {
+    const db = path.join(tempDir(), 'webio.sqlite');
+    const held = StoreLock.tryAcquire(db, kind);
+    try {
+      // The refused try opens the lock file and closes it again. Had it opened the file
+      // outside SQLite, that close would drop this process's lock (POSIX locks belong to the
+      // process): another process would then get it.
+      expect(() => StoreLock.tryAcquire(db, kind)).toThrow(LockedError);
+      await expect(hold(db, kind)).rejects.toThrow('before locking');
+    } finally {
+      held.release();
+    }
+  });
+
+  it('replaces the pid file an earlier version left under its name', () => {
+    const db = path.join(tempDir(), 'webio.sqlite');
+    fs.writeFileSync(lockFile(db, kind), '4242\n');
+    const lock = StoreLock.tryAcquire(db, kind);
+    lock.release();
+    expect(fs.readFileSync(lockFile(db, kind)).subarray(0, 15).toString()).toBe('SQLite format 3');
+  });
+
   it('is free at once when its holder is killed and left a zombie by a parent that never reaps', async () => {
     const db = path.join(tempDir(), 'webio.sqlite');
     // The shell starts the holder in the background, then becomes `sleep`, which never
