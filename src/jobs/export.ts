@@ -41,12 +41,13 @@ export async function exportOnce(
     await tidyExportDir(config, store, runLog);
     const chosen = days ?? defaultExportDays(store, Date.now(), config.export.timezone);
     let summary: ExportSummary | undefined;
+    // At least one group, even for no days: the manifest is written all the same.
     for (const [cfg, some] of formatGroups(config, chosen)) {
       const part = await exportDays(cfg, store, runLog, some, signal);
       summary = summary ? joinSummaries(summary, part) : part;
       if (part.stoppedEarly) break;
     }
-    if (!summary) summary = await exportDays(config, store, runLog, [], signal);
+    if (!summary) throw new Error('formatGroups returned no group');
     const ok = summary.failures.length === 0;
     store.endRun(
       runId,
@@ -112,21 +113,21 @@ async function exportDays(
  * The days to write, grouped by formats: as `export.formats` says, and as Parquet too for
  * a day with a Parquet file there although `export.formats` no longer has Parquet (written
  * while it did). A file the manifest lists is never left stale by a restatement or an
- * erasure; a day without one gets none.
+ * erasure; a day without one gets none. Never empty: with no days, one group of none.
  */
 export function formatGroups(config: Config, days: readonly string[]): [Config, string[]][] {
   if (config.export.formats.includes('parquet')) return [[config, [...days]]];
   const dir = path.resolve(config.export.dir);
   const hasParquet = (day: string) =>
     REPORTS.some((r) => fs.existsSync(path.join(dir, reportFileName(r.name, day, 'parquet'))));
-  const withParquet = days.filter(hasParquet);
+  const withParquet = new Set(days.filter(hasParquet));
+  if (withParquet.size === 0) return [[config, [...days]]];
   const parquet: Config = { ...config, export: { ...config.export, formats: ['csv', 'parquet'] } };
-  return (
-    [
-      [config, days.filter((d) => !withParquet.includes(d))],
-      [parquet, withParquet],
-    ] as [Config, string[]][]
-  ).filter(([, some]) => some.length > 0);
+  const groups: [Config, string[]][] = [
+    [config, days.filter((d) => !withParquet.has(d))],
+    [parquet, [...withParquet]],
+  ];
+  return groups.filter(([, some]) => some.length > 0);
 }
 
 /** Two parts of one export as one summary (the manifest and skipped days are the last's). */

@@ -28,7 +28,7 @@ function pollStarts(database: string): number[] {
 
 describe('the service across the autumn clock change', () => {
   it('polls at every real 5-minute mark through both passes of the repeated hour (libfaketime, 60x)', async () => {
-    // 00:40 UTC on 25 October 2026 is 01:40 BST: the first pass through 01:00-01:59, which
+    // 00:47 UTC on 25 October 2026 is 01:47 BST: the first pass through 01:00-01:59, which
     // node-cron 4.6 skipped. The service runs on a clock 60 times faster than real time, so
     // its every-5-minutes schedule fires every 5 real seconds: room for each poll on a busy
     // machine. Its timeouts are raised for the same reason (60 s of its time is 1 real second).
@@ -40,10 +40,10 @@ describe('the service across the autumn clock change', () => {
         service: { shutdownTimeoutSeconds: 3600 },
       },
     );
-    const until = Date.parse('2026-10-25T01:20:00Z');
+    const until = Date.parse('2026-10-25T01:10:00Z');
     const service = spawn(process.execPath, [CLI, 'run', '--config', t.configFile], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, ...fakeClockEnv('2026-10-25 00:40:00', 60) },
+      env: { ...process.env, ...fakeClockEnv('2026-10-25 00:47:00', 60) },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -59,10 +59,10 @@ describe('the service across the autumn clock change', () => {
     }
     expect(await exited, stderr).toBe(0);
     const starts = pollStarts(t.config.database.path);
-    // The first poll runs at start (00:40 and the seconds the process took to start), then one
-    // per 5-minute mark to 01:20 UTC, each within its mark's 5 minutes: 01:45, 01:50, 01:55 BST
-    // (the first pass), then 01:00 to 01:20 GMT. node-cron 4.6 went from the start poll
-    // straight to 01:45 GMT, an hour later.
+    // The first poll runs at start (00:47 and the seconds the process took to start), then one
+    // per 5-minute mark to 01:10 UTC, each within its mark's 5 minutes: 01:50, 01:55 BST (the
+    // first pass), then 01:00 to 01:10 GMT. node-cron 4.6 went from the start poll straight to
+    // 01:50 GMT, an hour later.
     const mark = (ms: number) => Math.floor(ms / FIVE_MIN) * FIVE_MIN;
     const first = mark(starts[0] ?? Infinity);
     expect(first).toBeLessThan(Date.parse('2026-10-25T00:55:00Z'));
