@@ -132,3 +132,48 @@ describe('the fast byte lanes', () => {
     );
   });
 });
+
+describe('byte scan of an address that is not a number (webchat-7f3a)', () => {
+  const W = 'webchat-7f3a';
+  // Two mentions and one longer word that is not one: 2 in every encoding.
+  const text = 'a webchat-7f3a b xwebchat-7f3a c (webchat-7f3a)';
+  const encodings = [
+    ['utf-8', Buffer.from(text)],
+    ['utf-16le', Buffer.from(text, 'utf16le')],
+    ['utf-16be', Buffer.from(text, 'utf16le').swap16()],
+  ] as const;
+
+  it.each(encodings)('counts 2 mentions in %s, from an even and an odd offset', (name, bytes) => {
+    for (const shifted of [bytes, Buffer.concat([Buffer.from([0x01]), bytes])]) {
+      const s = byteMentionScanner(W);
+      s.push(shifted);
+      s.end();
+      expect(s.found[name]).toBe(2);
+      // UTF-16 of ASCII read one byte later in the other byte order is the same text: that
+      // reading may count the same mentions again (a count says "mentioned", not how often).
+      expect(s.found['utf-8'] ?? 0).toBe(name === 'utf-8' ? 2 : 0);
+    }
+  });
+
+  it.each(encodings)('counts the same in %s however the bytes are cut in two', (name, bytes) => {
+    const whole = byteMentionScanner(W);
+    whole.push(bytes);
+    whole.end();
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const s = byteMentionScanner(W);
+      s.push(bytes.subarray(0, cut));
+      s.push(bytes.subarray(cut));
+      s.end();
+      expect(s.found, `cut at ${cut}`).toEqual(whole.found);
+      expect(s.found[name], `cut at ${cut}`).toBe(2);
+    }
+  });
+
+  it('finds the address at the very end of odd-length UTF-16 bytes', () => {
+    // The shifted readings pair the last byte with the padding byte after the stream.
+    const be = Buffer.concat([Buffer.from([0x20]), Buffer.from(W, 'utf16le').swap16()]);
+    expect(countByteMentions(be, W)).toBe(1);
+    const le = Buffer.concat([Buffer.from([0x20]), Buffer.from(W, 'utf16le')]);
+    expect(countByteMentions(le, W)).toBe(1);
+  });
+});
