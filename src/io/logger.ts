@@ -13,12 +13,12 @@ export function createLogger(
   destination: 'stdout' | 'stderr' | LogLines,
   format: 'json' | 'text' = 'json',
 ): Logger {
-  const dest =
-    typeof destination !== 'string'
-      ? lineDestination(destination, format)
-      : format === 'text'
-        ? textDestination(fdStream(destination === 'stdout' ? 1 : 2))
-        : fdStream(destination === 'stdout' ? 1 : 2);
+  let dest: DestinationStream;
+  if (typeof destination !== 'string') dest = lineDestination(destination, format);
+  else {
+    const stream = fdStream(destination === 'stdout' ? 1 : 2);
+    dest = format === 'text' ? textDestination(stream) : stream;
+  }
   return pino(
     {
       level,

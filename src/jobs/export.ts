@@ -40,14 +40,13 @@ export async function exportOnce(
     // A killed export's temp files hold whole days of customer data: gone before this one.
     await tidyExportDir(config, store, runLog);
     const chosen = days ?? defaultExportDays(store, Date.now(), config.export.timezone);
-    let summary: ExportSummary | undefined;
     // At least one group, even for no days: the manifest is written all the same.
-    for (const [cfg, some] of formatGroups(config, chosen)) {
-      const part = await exportDays(cfg, store, runLog, some, signal);
-      summary = summary ? joinSummaries(summary, part) : part;
-      if (part.stoppedEarly) break;
+    const [[firstConfig, firstDays], ...more] = formatGroups(config, chosen);
+    let summary = await exportDays(firstConfig, store, runLog, firstDays, signal);
+    for (const [cfg, some] of more) {
+      if (summary.stoppedEarly) break;
+      summary = joinSummaries(summary, await exportDays(cfg, store, runLog, some, signal));
     }
-    if (!summary) throw new Error('formatGroups returned no group');
     const ok = summary.failures.length === 0;
     store.endRun(
       runId,
@@ -115,7 +114,10 @@ async function exportDays(
  * while it did). A file the manifest lists is never left stale by a restatement or an
  * erasure; a day without one gets none. Never empty: with no days, one group of none.
  */
-export function formatGroups(config: Config, days: readonly string[]): [Config, string[]][] {
+export function formatGroups(
+  config: Config,
+  days: readonly string[],
+): [FormatGroup, ...FormatGroup[]] {
   if (config.export.formats.includes('parquet')) return [[config, [...days]]];
   const dir = path.resolve(config.export.dir);
   const hasParquet = (day: string) =>
@@ -123,12 +125,13 @@ export function formatGroups(config: Config, days: readonly string[]): [Config, 
   const withParquet = new Set(days.filter(hasParquet));
   if (withParquet.size === 0) return [[config, [...days]]];
   const parquet: Config = { ...config, export: { ...config.export, formats: ['csv', 'parquet'] } };
-  const groups: [Config, string[]][] = [
-    [config, days.filter((d) => !withParquet.has(d))],
-    [parquet, [...withParquet]],
-  ];
-  return groups.filter(([, some]) => some.length > 0);
+  const csvOnly = days.filter((d) => !withParquet.has(d));
+  const parquetGroup: FormatGroup = [parquet, [...withParquet]];
+  return csvOnly.length > 0 ? [[config, csvOnly], parquetGroup] : [parquetGroup];
 }
+
+/** Days exported with one config's formats. */
+type FormatGroup = [Config, string[]];
 
 /** Two parts of one export as one summary (the manifest and skipped days are the last's). */
 function joinSummaries(a: ExportSummary, b: ExportSummary): ExportSummary {

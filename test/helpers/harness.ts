@@ -86,10 +86,7 @@ export function listDir(dir: string): string[] {
 
 export type CliResult = { code: number; stdout: string; stderr: string };
 
-type Main = (
-  argv: string[],
-  output: { out(t: string): void; err(t: string): void; log?: { line(t: string): void } },
-) => Promise<number>;
+type Main = typeof import('../../src/main.js').main;
 
 let builtMain: Promise<Main> | undefined;
 
