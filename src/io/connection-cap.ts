@@ -11,9 +11,10 @@ import type net from 'node:net';
  *   connections someone holds; when every connection is busy with a request, the newcomer is
  *   closed instead. (Node's own `maxConnections` refuses the newcomer, which would let idle
  *   sockets lock `/healthz` out.)
- * - none idle for more than `idleMs`: Node's header and request timeouts only watch a
- *   connection once its first request has begun, so a socket that never sends a byte would
- *   stay open for ever.
+ * - none idle for more than `idleMs`, closed without a word. Node's own watch (headersTimeout,
+ *   checked every connectionsCheckingInterval) also answers a silent or stuck connection with
+ *   a 408 and closes it, but on its defaults only after a minute or more; this bound is the
+ *   one a caller sets, and it also covers the time between requests of a kept-alive one.
  */
 export function capConnections(server: http.Server, max: number, idleMs: number): void {
   const live = new Set<net.Socket>();

@@ -1,5 +1,8 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { capConnections } from '../../src/io/connection-cap.js';
 import { METRICS_LIMITS, startMetricsServer } from '../../src/io/metrics-server.js';
 import { ServiceMetrics } from '../../src/service/metrics.js';
 import type { Health } from '../../src/service/health.js';
@@ -22,10 +25,18 @@ async function serve() {
   return { server, port: Number(new URL(server.address).port) };
 }
 
-/** A connected socket that says nothing (or `send`), and a promise of its close. */
+/**
+ * A connected socket that says nothing (or `send`), and a promise of its close. It reads and
+ * drops what the server says: the server may answer a stuck connection with a 408 before it
+ * closes it, and a socket with unread bytes never sees the end of the stream, so it would stay
+ * half-closed (CLOSE-WAIT) for ever although the server has gone.
+ */
 function idle(port: number, send?: string) {
   const socket = net.connect(port, '127.0.0.1');
+  socket.resume();
   cleanup.push(() => void socket.destroy());
+  let heard = '';
+  socket.on('data', (d: Buffer) => (heard += d.toString('latin1')));
   const closed = new Promise<void>((r) => socket.once('close', () => r()));
   socket.on('error', () => {});
   const connected = new Promise<void>((r) =>
@@ -34,7 +45,7 @@ function idle(port: number, send?: string) {
       r();
     }),
   );
-  return { socket, closed, connected };
+  return { socket, closed, connected, heard: () => heard };
 }
 
 describe('the metrics port', () => {
@@ -61,9 +72,25 @@ describe('the metrics port', () => {
     const { port } = await serve();
     const slow = idle(port, 'GET /metrics HTTP/1.1\r\nHost: x\r\n');
     const silent = idle(port);
-    // Both end from the server's side (headersTimeout, requestTimeout): no timing asserted,
-    // only that they end without the client closing them.
+    // Both end from the server's side, whichever of its two watches sees them first: the idle
+    // timer of connection-cap.ts closes them, or Node's headersTimeout answers 408 and closes.
+    // No timing asserted, only that they end without the client closing them.
     await Promise.all([slow.closed, silent.closed]);
     expect(slow.socket.readableEnded || slow.socket.destroyed).toBe(true);
+  });
+
+  it('has an idle bound of its own, which closes without a word', async () => {
+    // Node's defaults alone (headersTimeout 60 s, checked every 30 s) would outlast this test's
+    // timeout; the cap's idle timer closes both sockets, and says nothing before it does (a 408
+    // would be Node's own watch).
+    const server = http.createServer(() => {});
+    capConnections(server, 8, 200);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+    const port = (server.address() as AddressInfo).port;
+    const slow = idle(port, 'GET /metrics HTTP/1.1\r\nHost: x\r\n');
+    const silent = idle(port);
+    await Promise.all([slow.closed, silent.closed]);
+    expect([slow.heard(), silent.heard()]).toEqual(['', '']);
   });
 });
