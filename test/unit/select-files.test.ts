@@ -172,4 +172,81 @@ describe('selectFiles', () => {
     expect(selectFiles(entries, limited).selected.map((e) => e.name)).toEqual(expected);
     expect(selector.entries).toBe(5000);
   });
+
+  describe('files kept after ingest (afterIngest: keep)', () => {
+    // lastChecked says when a kept file was last looked at; undefined means never ingested.
+    const checked = new Map<string, number>([
+      ['k1.json', 300],
+      ['k2.json', 100],
+      ['k3.json', 100],
+    ]);
+    const entries = [
+      f('k1.json', 90),
+      f('a.json', 30),
+      f('k2.json', 40),
+      f('b.json', 20),
+      f('k3.json', 50),
+    ];
+    const keptOpts = (maxFilesPerPoll: number) => ({
+      ...opts,
+      maxFilesPerPoll,
+      lastChecked: (e: RemoteEntry) => checked.get(e.name),
+    });
+
+    it('rechecks them in the slots new files leave, longest unchecked first, then oldest', () => {
+      const s = selectFiles(entries, keptOpts(4));
+      expect(s.selected.map((e) => e.name)).toEqual(['a.json', 'b.json']);
+      // Four slots, two new files: two kept ones. k2 and k3 were both checked at 100 (before
+      // k1 at 300); k3 is the older file (50 s against 40 s).
+      expect(s.recheck.map((e) => e.name)).toEqual(['k3.json', 'k2.json']);
+      expect(s.kept).toBe(3);
+      expect(s.deferred).toBe(0);
+    });
+
+    it('rechecks none when new files fill the poll, and all when there is room', () => {
+      const full = selectFiles(entries, keptOpts(2));
+      expect(full.selected.map((e) => e.name)).toEqual(['a.json', 'b.json']);
+      expect(full.recheck).toEqual([]);
+      expect(full.kept).toBe(3);
+      const roomy = selectFiles(entries, keptOpts(10));
+      expect(roomy.recheck.map((e) => e.name)).toEqual(['k3.json', 'k2.json', 'k1.json']);
+    });
+
+    it('keeps the same longest-unchecked files from a listing in chunks as from the whole', () => {
+      // 3,000 kept files, checked at 50 different times, listed in a shuffled order: enough
+      // for the selector to trim what it keeps while the listing is still arriving.
+      let seed = 11;
+      const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      const at = new Map<string, number>();
+      const many = Array.from({ length: 3000 }, (_, i) => {
+        const e = f(`k-${String(i).padStart(5, '0')}.json`, 10 + Math.floor(rand() * 100));
+        at.set(e.name, Math.floor(rand() * 50));
+        return e;
+      }).sort(() => rand() - 0.5);
+      const byCheckThenAgeThenName = (a: RemoteEntry, b: RemoteEntry) =>
+        (at.get(a.name) ?? 0) - (at.get(b.name) ?? 0) ||
+        a.mtimeMs - b.mtimeMs ||
+        (a.name < b.name ? -1 : 1);
+      const expected = [...many]
+        .sort(byCheckThenAgeThenName)
+        .slice(0, 100)
+        .map((e) => e.name);
+      const o = { ...opts, maxFilesPerPoll: 100, lastChecked: (e: RemoteEntry) => at.get(e.name) };
+      const selector = new FileSelector(o);
+      for (let i = 0; i < many.length; i += 89) selector.add(many.slice(i, i + 89));
+      const chunked = selector.result();
+      expect(chunked.recheck.map((e) => e.name)).toEqual(expected);
+      expect(chunked.kept).toBe(3000);
+      expect(chunked.selected).toEqual([]);
+      expect(selectFiles(many, o).recheck.map((e) => e.name)).toEqual(expected);
+    });
+  });
+
+  it('counts every entry and every regular file, whatever its name', () => {
+    const selector = new FileSelector(opts);
+    selector.add([f('a.json', 60), f('notes.txt', 60), f('.hidden', 60), f('dir', 60, false)]);
+    selector.add([f('b.json.part', 60), f('sub.json', 60, false)]);
+    expect(selector.entries).toBe(6);
+    expect(selector.files).toBe(4);
+  });
 });
