@@ -49,4 +49,17 @@ describe('CSV cells', () => {
       '',
     ]);
   });
+
+  it('treats a date shown as sent like any text, and writes a missing cell as empty', () => {
+    // other-events' dateCreated is text when Webio sent a date it could not read: the text
+    // rules apply to it, formula escaping and controls alike. A row shorter than its columns
+    // has nothing in the last cells: they are written empty.
+    const columns = [{ type: 'datetime' }, { type: 'datetime' }, { type: 'string' }] as const;
+    const write = csvCellWriter(columns, { timeZone: 'UTC', escapeFormulas: true });
+    expect(write(['=HYPERLINK("x")', 'soon\u0007'])).toEqual([
+      '\'=HYPERLINK("x")',
+      'soon\ufffd',
+      '',
+    ]);
+  });
 });
