@@ -162,7 +162,184 @@ describe('finishErasure', () => {
   it('takes a copy in the store that no row explains as a problem once the store was compacted', async () => {
     const { d } = deps({ pending: pending([]), found: [DB] });
     const f = await finishErasure(d, '447700911111');
-    expect(f.check).toMatchObject({ left: [{ file: DB }], explained: [] });
+    expect(f.check).toMatchObject({
+      left: [{ file: DB }],
+      explained: [],
+      otherMentions: undefined,
+    });
     expect(f.problems).toEqual([expect.stringContaining(`the address is still in ${DB}`)]);
+    // No row mentions it: nothing to warn of.
+    expect(f.warnings).toEqual([]);
+  });
+
+  it('asks the store for other mentions only when some file holds the address', async () => {
+    const mentions = { total: 1, columns: [{ table: 'sends', column: 'body', rows: 1 }], days: [] };
+    const f = await finishErasure(deps({ mentions, found: [] }).d, '447700911111');
+    expect(f.check).toMatchObject({ done: true, otherMentions: undefined });
+    expect(f.warnings).toEqual([]);
+  });
+
+  it('says everything it did, field by field, when all goes well', async () => {
+    const { d } = deps({ pending: { ...pending(['2021-07-02']), erasures: 2 } });
+    const f = await finishErasure(d, '447700911111');
+    // Two erasures pending; one leftover removed; the one day written again (one file); the
+    // store rebuilt by this run; the 3 store files and 2 exports read (1,000 bytes, as the
+    // scan said), the address in none of them.
+    expect(f).toEqual({
+      erasures: 2,
+      leftovers: 1,
+      daysRewritten: ['2021-07-02'],
+      daysNotRewritten: [],
+      filesRewritten: 1,
+      exportFailures: [],
+      compacted: true,
+      vacuumed: true,
+      check: {
+        done: true,
+        files: 5,
+        bytes: 1000,
+        left: [],
+        explained: [],
+        otherMentions: undefined,
+      },
+      problems: [],
+      warnings: [],
+    });
+  });
+
+  it('with nothing pending: nothing written, nothing rebuilt by this run, the store counts as compacted', async () => {
+    const { d, calls } = deps();
+    const f = await finishErasure(d, '447700911111');
+    expect(calls).toEqual(['leftovers', 'scan 5']);
+    expect(f).toMatchObject({
+      erasures: 0,
+      daysRewritten: [],
+      daysNotRewritten: [],
+      filesRewritten: 0,
+      exportFailures: [],
+      compacted: true,
+      vacuumed: false,
+      problems: [],
+    });
+  });
+
+  it('with an erasure pending but no day to write, compacts without writing', async () => {
+    const { d, calls } = deps({
+      pending: pending([]),
+      compaction: { ok: true, vacuumed: false },
+    });
+    const f = await finishErasure(d, undefined);
+    expect(calls).toEqual(['leftovers', 'compact']);
+    // An earlier run rebuilt the store; this one only emptied the WAL.
+    expect(f).toMatchObject({ erasures: 1, compacted: true, vacuumed: false, problems: [] });
+  });
+
+  it('says what a failed rebuild leaves and what to do: free space for a full disk, else fix the cause', async () => {
+    const again =
+      'run `webio-reports erase` again (no --address needed: it finishes what is pending)';
+    const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    const other = Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+    for (const [error, said] of [
+      [
+        full,
+        `the store could not be rebuilt (VACUUM: database or disk is full (SQLITE_FULL)), so the address may still be in ${DB} and ${DB}-wal; free disk space (the rebuild writes about the size of the store into its WAL, and as much into the temp folder) and ${again}`,
+      ],
+      [
+        other,
+        `the store could not be rebuilt (VACUUM: disk I/O error (SQLITE_IOERR)), so the address may still be in ${DB} and ${DB}-wal; fix the cause and ${again}`,
+      ],
+    ] as const) {
+      const { d } = deps({
+        pending: pending([]),
+        compaction: { ok: false, step: 'vacuum', error },
+      });
+      const f = await finishErasure(d, undefined);
+      expect(f).toMatchObject({ compacted: false, vacuumed: false });
+      expect(f.problems).toEqual([said]);
+    }
+  });
+
+  it('counts a store rebuilt but not recorded as compacted, and says to run erase again', async () => {
+    const { d } = deps({
+      pending: pending([]),
+      compaction: {
+        ok: false,
+        step: 'record',
+        error: new Error('attempt to write a readonly database'),
+      },
+      found: [DB],
+    });
+    const f = await finishErasure(d, '447700911111');
+    expect(f).toMatchObject({ compacted: true, vacuumed: false });
+    expect(f.problems[0]).toMatch(
+      /^the store was rebuilt and its WAL emptied, but the erasure could not be recorded as finished \(.*readonly database\); run `webio-reports erase` again/,
+    );
+    // Compacted, so a copy in the store that no row explains is a problem of its own.
+    expect(f.problems[1]).toContain(
+      `the address is still in ${DB} (utf-8): the store still holds a copy`,
+    );
+  });
+
+  it('names a WAL that a truncating checkpoint left non-empty with no reader to blame', async () => {
+    const { d } = deps({
+      pending: pending([]),
+      compaction: { ok: false, step: 'checkpoint', busy: false, walBytes: 8192, framesLeft: 2 },
+    });
+    const f = await finishErasure(d, undefined);
+    expect(f.problems).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^the WAL ${DB}-wal still holds 8192 bytes \\(2 frames\\) after a truncating checkpoint`,
+        ),
+      ),
+    ]);
+  });
+
+  it('checks an address of exactly six characters, and says why it does not check five', async () => {
+    const six = await finishErasure(deps().d, '770091');
+    expect(six.check.done).toBe(true);
+    const five = await finishErasure(deps().d, '77009');
+    expect(five.check).toEqual({
+      done: false,
+      reason: 'an address of fewer than 6 characters cannot be told apart from other bytes',
+    });
+  });
+
+  it('takes a file without a day in its name, or of a day no row explains, as a copy left behind', async () => {
+    const mentions = {
+      total: 2,
+      columns: [
+        { table: 'inbound', column: 'body', rows: 1 },
+        { table: 'sends', column: 'body', rows: 1 },
+      ],
+      days: ['2021-07-02'],
+    };
+    const notes = '/exports/notes.csv';
+    const { d } = deps({
+      mentions,
+      found: [notes, CSV('2021-07-03'), CSV('2021-07-02')],
+      exportFiles: [notes, CSV('2021-07-02'), CSV('2021-07-03')],
+    });
+    const f = await finishErasure(d, '447700911111');
+    expect(f.check).toMatchObject({
+      left: [{ file: notes }, { file: CSV('2021-07-03') }],
+      explained: [{ file: CSV('2021-07-02') }],
+      otherMentions: mentions,
+    });
+    expect(f.problems[0]).toBe(
+      `the address is still in ${notes} (utf-8): no row of the store puts it there (a day before retention.storeDays, or a file that is not an export of this store): remove the address from that file or delete it; then run \`webio-reports erase --address …\` again to check`,
+    );
+    expect(f.warnings).toEqual([
+      `2 row(s) that erasure does not cover still mention the number (another customer's message that quotes it, say): inbound.body: 1, sends.body: 1; they are in 1 file(s), e.g. ${CSV('2021-07-02')}`,
+    ]);
+  });
+
+  it('warns of rows that still mention the number though no file holds it, naming no file', async () => {
+    const mentions = { total: 1, columns: [{ table: 'sends', column: 'body', rows: 1 }], days: [] };
+    const { d } = deps({ mentions, found: [`${DB}-wal`] });
+    const f = await finishErasure(d, '447700911111');
+    expect(f.warnings).toEqual([
+      "1 row(s) that erasure does not cover still mention the number (another customer's message that quotes it, say): sends.body: 1",
+    ]);
   });
 });
