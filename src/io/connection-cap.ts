@@ -13,8 +13,8 @@ import type net from 'node:net';
  *   sockets lock `/healthz` out.)
  * - none idle for more than `idleMs`, closed without a word. Node's own watch (headersTimeout,
  *   checked every connectionsCheckingInterval) also answers a silent or stuck connection with
- *   a 408 and closes it, but on its defaults only after a minute or more; this bound is the
- *   one a caller sets, and it also covers the time between requests of a kept-alive one.
+ *   a 408 and closes it, after a minute or more on its defaults; this bound holds whatever
+ *   those are set to, and also covers the time between requests of a kept-alive connection.
  */
 export function capConnections(server: http.Server, max: number, idleMs: number): void {
   const live = new Set<net.Socket>();

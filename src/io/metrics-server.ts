@@ -10,9 +10,10 @@ export type HealthAnswer = { ok: boolean } & object;
  * Bounds on the metrics port, so that connections to it can never starve the process of the
  * file descriptors its polls need: at most 64 connections (the longest idle is closed for a
  * newcomer), none idle (silent, in its headers, or between requests) for more than 5 s (see
- * connection-cap.ts); a request's headers within 5 s and the whole request within 10 s once it
- * has begun, 5 s of keep-alive and 100 requests per connection (Node's own limits). Scrapes
- * and health checks take milliseconds; only a stuck or hostile client meets these.
+ * connection-cap.ts); headers within 5 s and a whole request within 10 s (a connection that has
+ * sent none counts from when it connected), 5 s of keep-alive and 100 requests per connection
+ * (Node's own limits: past the first two, checked every second, Node answers 408 and closes).
+ * Scrapes and health checks take milliseconds; only a stuck or hostile client meets these.
  */
 export const METRICS_LIMITS = {
   maxConnections: 64,

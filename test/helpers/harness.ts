@@ -90,7 +90,7 @@ type Main = typeof import('../../src/main.js').main;
 
 let builtMain: Promise<Main> | undefined;
 
-/** The build's `main`, as `dist/cli.js` calls it; loaded once per test file. */
+/** The build's `main`, as `dist/cli.js` calls it; loaded once per worker process. */
 function loadBuiltMain(): Promise<Main> {
   builtMain ??= import(
     /* @vite-ignore */ pathToFileURL(path.join(PROJECT_ROOT, 'dist', 'main.js')).href

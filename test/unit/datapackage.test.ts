@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { datapackageJson } from '../../src/pipeline/export/datapackage.js';
 import type { ReportDefinition } from '../../src/reports/index.js';
 
-// Two small reports, made up for this test: what datapackage.json says depends only on
+// Three small reports, made up for this test: what datapackage.json says depends only on
 // their names, columns and keys, and on the day files recorded.
 const report = (name: string, extra: Partial<ReportDefinition>): ReportDefinition => ({
   name,

@@ -172,7 +172,7 @@ describe('finishErasure', () => {
     expect(f.warnings).toEqual([]);
   });
 
-  it('asks the store for other mentions only when some file holds the address', async () => {
+  it('warns of no other mentions when no file holds the address', async () => {
     const mentions = { total: 1, columns: [{ table: 'sends', column: 'body', rows: 1 }], days: [] };
     const f = await finishErasure(deps({ mentions, found: [] }).d, '447700911111');
     expect(f.check).toMatchObject({ done: true, otherMentions: undefined });
@@ -334,7 +334,7 @@ describe('finishErasure', () => {
     ]);
   });
 
-  it('warns of rows that still mention the number though no file holds it, naming no file', async () => {
+  it('warns of rows that still mention the number, naming no file when no export explains it', async () => {
     const mentions = { total: 1, columns: [{ table: 'sends', column: 'body', rows: 1 }], days: [] };
     const { d } = deps({ mentions, found: [`${DB}-wal`] });
     const f = await finishErasure(d, '447700911111');
