@@ -29,6 +29,7 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           pool: 'forks',
           isolate: false,
+          setupFiles: ['test/helpers/remove-temp-dirs.ts'],
         },
       },
     ],

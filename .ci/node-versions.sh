@@ -11,8 +11,12 @@ case "$(uname -m)" in
   *) echo "CI: no Node package for $(uname -m)" >&2; exit 1 ;;
 esac
 system_node="$(command -v node)"
+# Each Node package is about 200 MB: removed when the script ends, however it ends.
+prefixes=()
+trap 'rm -rf "${prefixes[@]}"' EXIT
 for major in ${NODE_MAJORS:-22 24}; do
   prefix="$(mktemp -d)"
+  prefixes+=("$prefix")
   npm install --no-save --no-audit --no-fund --prefix "$prefix" "node-linux-$arch@$major" >/dev/null
   nodedir="$prefix/node_modules/node-linux-$arch"
   echo "CI: the suite on $("$nodedir/bin/node" --version)"

@@ -1,18 +1,18 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { validateConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Sshd } from './sshd.mjs';
+import { makeTempDir } from './temp-dirs.mjs';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = path.join(PROJECT_ROOT, 'dist', 'cli.js');
 
-/** A temp folder for one test's local data, removed by the caller's afterEach if wanted. */
+/** A temp folder for one test's local data, removed when its test file ends (temp-dirs.mjs). */
 export function tempDir(prefix = 'webio-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return makeTempDir(prefix);
 }
 
 export type TestSetup = {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { canConnect, descendants, fingerprintOfFile, freePort, keygen } from './sshd.mjs';
+import { makeTempDir } from './temp-dirs.mjs';
 
 export const PROFTPD_BIN = '/usr/sbin/proftpd';
 
@@ -27,7 +28,7 @@ export function requireProftpd() {
  */
 export async function startProftpd(options = {}) {
   requireProftpd();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webio-proftpd-'));
+  const dir = makeTempDir('webio-proftpd-');
   fs.chmodSync(dir, 0o755);
   const root = path.join(dir, 'files');
   fs.mkdirSync(root, { mode: 0o777 });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { makeTempDir } from './temp-dirs.mjs';
 
 export const SSHD_BIN = '/usr/sbin/sshd';
 
@@ -76,7 +77,7 @@ export function keygen(file, type, passphrase = '') {
  */
 export async function startSshd(options = {}) {
   requireSshd();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webio-sshd-'));
+  const dir = makeTempDir('webio-sshd-');
   fs.chmodSync(dir, 0o755);
   const root = path.join(dir, 'files');
   fs.mkdirSync(root, { mode: 0o777 });
